@@ -1,0 +1,45 @@
+/** Records kept by the local Step Functions runtime, in the shapes its API returns. */
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
+export interface StateMachineRecord {
+  stateMachineArn: string;
+  name: string;
+  definition: string;
+  roleArn: string;
+  type: 'STANDARD';
+  /** epoch ms */
+  creationDate: number;
+}
+
+/** Where a running execution waits, so a restart can pick it up again. */
+export interface WaitingTask {
+  stateName: string;
+  /** SHA-256 of the task token; the token itself is a credential and is never stored. */
+  tokenHash: string;
+  /** epoch ms after which the task times out, if it has a timeout */
+  deadline?: number;
+}
+
+export interface ExecutionRecord {
+  executionArn: string;
+  stateMachineArn: string;
+  name: string;
+  status: ExecutionStatus;
+  input: string;
+  output?: string;
+  error?: string;
+  cause?: string;
+  /** epoch ms */
+  startDate: number;
+  stopDate?: number;
+  waiting?: WaitingTask[];
+}
+
+/** AWS's HistoryEvent: `<camelType>EventDetails` carries the details; dates are epoch ms here. */
+export interface HistoryEvent {
+  id: number;
+  previousEventId: number;
+  timestamp: number;
+  type: string;
+  [details: string]: unknown;
+}
