@@ -9,7 +9,7 @@ import { prepareDefinition, type PreparedDefinition } from './definition.js';
 import { apiError } from './errors.js';
 import { ExecutionRun, type ResumePoint } from './execution-run.js';
 import { LocalLambda } from './local-lambda.js';
-import type { ExecutionRecord, ExecutionStatus, HistoryEvent, StateMachineRecord } from './model.js';
+import { detailsKeyFor, type ExecutionRecord, type ExecutionStatus, type HistoryEvent, type StateMachineRecord } from './model.js';
 import { MemoryStore, type ExecutionStore } from './store.js';
 import { TaskTokens } from './task-tokens.js';
 import { loadTimeoutErrorClass } from './timeout-error.js';
@@ -384,14 +384,14 @@ function findResumePoint(
   const stopped = 'The local Step Functions runtime stopped while this execution was running';
   let current: { name: string; input: string } | undefined;
   for (const event of history) {
-    const entered = event[detailsKey(event.type)] as { name?: string; input?: string } | undefined;
+    const entered = event[detailsKeyFor(event.type)] as { name?: string; input?: string } | undefined;
     if (event.type.endsWith('StateEntered') && entered?.name && !prepared.states.get(entered.name)?.nested) {
       current = { name: entered.name, input: entered.input ?? 'null' };
     }
   }
   if (!current) return `${stopped}, before it entered its first state`;
   const last = [...history].reverse().find((event) => event.type.endsWith('StateEntered') || event.type.endsWith('StateExited'));
-  const lastDetails = last ? (last[detailsKey(last.type)] as { name?: string } | undefined) : undefined;
+  const lastDetails = last ? (last[detailsKeyFor(last.type)] as { name?: string } | undefined) : undefined;
   const inTopLevelState = last?.type.endsWith('StateEntered') && lastDetails?.name === current.name;
   if (!inTopLevelState) {
     return `${stopped} inside a Parallel or Map state (after '${current.name}'), which cannot be resumed`;
@@ -404,10 +404,6 @@ function findResumePoint(
   };
 }
 
-function detailsKey(type: string): string {
-  return `${type.charAt(0).toLowerCase()}${type.slice(1)}EventDetails`;
-}
-
 function withoutWaiting(record: ExecutionRecord) {
   const { waiting: _waiting, ...rest } = record;
   return rest;
@@ -415,7 +411,7 @@ function withoutWaiting(record: ExecutionRecord) {
 
 function withoutExecutionData(event: HistoryEvent): HistoryEvent {
   const copy: HistoryEvent = { ...event };
-  const key = detailsKey(event.type);
+  const key = detailsKeyFor(event.type);
   const details = event[key];
   if (details && typeof details === 'object') {
     const { input: _input, output: _output, parameters: _parameters, ...rest } = details as Record<string, unknown>;

@@ -15,7 +15,7 @@ import {
   type StateInfo,
 } from './definition.js';
 import { WorkflowError } from './errors.js';
-import type { ExecutionRecord, HistoryEvent, StateMachineRecord, WaitingTask } from './model.js';
+import { detailsKeyFor, type ExecutionRecord, type HistoryEvent, type StateMachineRecord, type WaitingTask } from './model.js';
 import type { ExecutionStore } from './store.js';
 import type { TaskTokens } from './task-tokens.js';
 import { runAt, scaledMs, sleepUntil, type Timer } from './timers.js';
@@ -94,6 +94,7 @@ export class ExecutionRun {
     }
     this.armExecutionTimeout();
 
+    this.suppressEntered = resume?.stateName;
     const definition = resume
       ? { ...this.prepared.runnable, StartAt: resume.stateName }
       : this.prepared.runnable;
@@ -200,7 +201,7 @@ export class ExecutionRun {
     if (this.closed && !final) return;
     const id = this.history.length + 1;
     const event: HistoryEvent = { id, previousEventId: id - 1, timestamp: Date.now(), type };
-    if (details) event[`${type.charAt(0).toLowerCase()}${type.slice(1)}EventDetails`] = details;
+    if (details) event[detailsKeyFor(type)] = details;
     this.history.push(event);
     this.deps.store.appendHistory(this.record.executionArn, event);
   }
@@ -368,8 +369,10 @@ export class ExecutionRun {
         heartbeatTimer?.cancel();
         heartbeatTimer = runAt(Date.now() + scaledMs(heartbeatSeconds, this.deps.timeScale), () =>
           settle(() =>
+            // AWS documents States.Timeout as covering missed heartbeats too; the interpreter matches one error
+            // name, so a Catch on States.Timeout handles both here (States.HeartbeatTimeout is not matched).
             reject(
-              makeTimeoutError('States.HeartbeatTimeout', `No heartbeat for ${heartbeatSeconds} seconds`),
+              makeTimeoutError('States.Timeout', `Task missed its heartbeat (HeartbeatSeconds ${heartbeatSeconds})`),
             ),
           ),
         );
@@ -427,7 +430,7 @@ export class ExecutionRun {
       return output;
     } catch (error) {
       const { error: errorName, cause } = describeFailure(error);
-      const timedOut = errorName === 'States.Timeout' || errorName === 'States.HeartbeatTimeout';
+      const timedOut = errorName === 'States.Timeout';
       if (resource.kind === 'direct-lambda') {
         this.emit(timedOut ? 'LambdaFunctionTimedOut' : 'LambdaFunctionFailed', { error: errorName, cause });
       } else {

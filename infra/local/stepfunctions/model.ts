@@ -43,3 +43,10 @@ export interface HistoryEvent {
   type: string;
   [details: string]: unknown;
 }
+
+/** The property holding an event's details, as AWS names it (all `*StateEntered` share `stateEnteredEventDetails`). */
+export function detailsKeyFor(type: string): string {
+  if (type.endsWith('StateEntered')) return 'stateEnteredEventDetails';
+  if (type.endsWith('StateExited')) return 'stateExitedEventDetails';
+  return `${type.charAt(0).toLowerCase()}${type.slice(1)}EventDetails`;
+}

@@ -39,7 +39,7 @@ export async function loadTimeoutErrorClass(): Promise<void> {
   if (!timeoutPrototype) throw new Error('Could not obtain the interpreter timeout error class');
 }
 
-export function makeTimeoutError(name: 'States.Timeout' | 'States.HeartbeatTimeout', cause: string): Error {
+export function makeTimeoutError(name: 'States.Timeout', cause: string): Error {
   if (!timeoutPrototype) throw new Error('loadTimeoutErrorClass() must run before executions start');
   const error = new WorkflowError(name, cause);
   Object.setPrototypeOf(error, timeoutPrototype);
