@@ -11,3 +11,8 @@ export function requiredEnv(name: string): string {
   if (!value) throw new Error(`Environment variable ${name} is not set`);
   return value;
 }
+
+/** `submission-review` → `SUBMISSION_REVIEW_STATE_MACHINE_ARN`: where the API finds each workflow's ARN. */
+export function stateMachineArnVariable(workflowName: string): string {
+  return `${workflowName.toUpperCase().replace(/-/g, '_')}_STATE_MACHINE_ARN`;
+}

@@ -8,6 +8,7 @@ import { GetExecutionHistoryCommand, SFNClient, type HistoryEvent } from '@aws-s
 import { LocalStepFunctions } from '../../infra/local/stepfunctions/engine.js';
 import { startStepFunctionsServer, type RunningServer } from '../../infra/local/stepfunctions/server.js';
 import type { ExecutionStore } from '../../infra/local/stepfunctions/store.js';
+import { lintWorkflowDefinition } from '../../infra/asl-lint.js';
 import { applySubstitutions, repoRoot, workflowSubstitutions } from '../../infra/workflows.js';
 import { taskFunctions } from '../../tasks/registry.js';
 import { runtimeTestTasks } from '../fixtures/tasks/index.js';
@@ -33,6 +34,7 @@ export async function startLocalSfn(
     tasks: testTasks,
     timeScale: options.timeScale ?? 1,
     ...(options.store ? { store: options.store } : {}),
+    validateDefinition: (definition) => lintWorkflowDefinition(definition, { tasks: testTasks }),
   });
   const server = await startStepFunctionsServer(engine, 0);
   const client = sfnClient(server.url);

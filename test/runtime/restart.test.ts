@@ -51,7 +51,9 @@ const waitInParallel = {
 };
 
 function tokenFor(name: string): Promise<string> {
-  return eventually(() => (globalThis as { __receivedTokens?: Map<string, string> }).__receivedTokens?.get(name));
+  return eventually(() =>
+    (globalThis as { __receivedTokens?: Map<string, string> }).__receivedTokens?.get(name),
+  );
 }
 
 describe('restarting the local runtime', () => {
@@ -60,15 +62,21 @@ describe('restarting the local runtime', () => {
     const waitArn = await first.createMachine('top-level-wait', topLevelWait);
     const parallelArn = await first.createMachine('wait-in-parallel', waitInParallel);
 
-    const done = await first.client.send(new StartExecutionCommand({ stateMachineArn: waitArn, name: 'done' }));
-    await first.client.send(new SendTaskSuccessCommand({ taskToken: await tokenFor('done'), output: '"yes"' }));
+    const done = await first.client.send(
+      new StartExecutionCommand({ stateMachineArn: waitArn, name: 'done' }),
+    );
+    await first.client.send(
+      new SendTaskSuccessCommand({ taskToken: await tokenFor('done'), output: '"yes"' }),
+    );
     await first.engine.waitForExecution(done.executionArn!);
 
     const resumable = await first.client.send(
       new StartExecutionCommand({ stateMachineArn: waitArn, name: 'resumable', input: '{"n":1}' }),
     );
     const resumableToken = await tokenFor('resumable');
-    const stuck = await first.client.send(new StartExecutionCommand({ stateMachineArn: parallelArn, name: 'stuck' }));
+    const stuck = await first.client.send(
+      new StartExecutionCommand({ stateMachineArn: parallelArn, name: 'stuck' }),
+    );
     const stuckToken = await tokenFor('stuck');
     await first.stop();
 
@@ -79,9 +87,15 @@ describe('restarting the local runtime', () => {
         done: 'SUCCEEDED',
         resumable: 'RUNNING',
       });
-      expect(statePath(await historyOf(second.client, done.executionArn!))).toEqual(['Before', 'Await', 'After']);
+      expect(statePath(await historyOf(second.client, done.executionArn!))).toEqual([
+        'Before',
+        'Await',
+        'After',
+      ]);
 
-      const failed = await second.client.send(new DescribeExecutionCommand({ executionArn: stuck.executionArn }));
+      const failed = await second.client.send(
+        new DescribeExecutionCommand({ executionArn: stuck.executionArn }),
+      );
       expect(failed.status).toBe('FAILED');
       expect(failed.error).toBe('States.Runtime');
       expect(failed.cause).toMatch(/stopped while this execution was running inside a Parallel or Map/);
@@ -89,9 +103,13 @@ describe('restarting the local runtime', () => {
         second.client.send(new SendTaskSuccessCommand({ taskToken: stuckToken, output: '{}' })),
       ).rejects.toMatchObject({ name: 'TaskDoesNotExist' });
 
-      await second.client.send(new SendTaskSuccessCommand({ taskToken: resumableToken, output: '"after restart"' }));
+      await second.client.send(
+        new SendTaskSuccessCommand({ taskToken: resumableToken, output: '"after restart"' }),
+      );
       expect(await second.engine.waitForExecution(resumable.executionArn!)).toBe('SUCCEEDED');
-      const resumed = await second.client.send(new DescribeExecutionCommand({ executionArn: resumable.executionArn }));
+      const resumed = await second.client.send(
+        new DescribeExecutionCommand({ executionArn: resumable.executionArn }),
+      );
       expect(JSON.parse(resumed.output!)).toEqual({ n: 1, before: 'done', answer: 'after restart' });
       const events = await historyOf(second.client, resumable.executionArn!);
       expect(statePath(events)).toEqual(['Before', 'Await', 'After']);

@@ -13,7 +13,14 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { count, eventually, historyOf, startLocalSfn, statePath, type LocalSfn } from '../helpers/local-stepfunctions.js';
+import {
+  count,
+  eventually,
+  historyOf,
+  startLocalSfn,
+  statePath,
+  type LocalSfn,
+} from '../helpers/local-stepfunctions.js';
 
 /** A workflow second lasts 1 ms: the 600 s approval timeout passes in 0.6 s. */
 const TIME_SCALE = 0.001;
@@ -62,7 +69,9 @@ afterAll(async () => {
 });
 
 function tokenFor(name: string): Promise<string> {
-  return eventually(() => (globalThis as { __receivedTokens?: Map<string, string> }).__receivedTokens?.get(name));
+  return eventually(() =>
+    (globalThis as { __receivedTokens?: Map<string, string> }).__receivedTokens?.get(name),
+  );
 }
 
 async function start(name: string, stateMachineArn = approvalArn) {
@@ -96,9 +105,14 @@ describe('task tokens', () => {
   it('fails the task with the error and cause of SendTaskFailure', async () => {
     const executionArn = await start('failure');
     const taskToken = await tokenFor('failure');
-    await client.send(new SendTaskFailureCommand({ taskToken, error: 'SubmissionRejected', cause: 'off-topic' }));
+    await client.send(
+      new SendTaskFailureCommand({ taskToken, error: 'SubmissionRejected', cause: 'off-topic' }),
+    );
     const execution = await finished(executionArn);
-    expect(JSON.parse(execution.output!).failure).toEqual({ Error: 'SubmissionRejected', Cause: 'off-topic' });
+    expect(JSON.parse(execution.output!).failure).toEqual({
+      Error: 'SubmissionRejected',
+      Cause: 'off-topic',
+    });
     const events = await historyOf(client, executionArn);
     expect(statePath(events)).toEqual(['AwaitApproval', 'Rejected']);
     expect(events.find((event) => event.type === 'TaskFailed')?.taskFailedEventDetails).toMatchObject({
@@ -124,7 +138,9 @@ describe('task tokens', () => {
   it('ends ABORTED on StopExecution while waiting, and the token is refused afterwards', async () => {
     const executionArn = await start('stopped');
     const taskToken = await tokenFor('stopped');
-    await client.send(new StopExecutionCommand({ executionArn, error: 'Withdrawn', cause: 'by its submitter' }));
+    await client.send(
+      new StopExecutionCommand({ executionArn, error: 'Withdrawn', cause: 'by its submitter' }),
+    );
     const execution = await finished(executionArn);
     expect(execution.status).toBe('ABORTED');
     const events = await historyOf(client, executionArn);
@@ -142,12 +158,16 @@ describe('task tokens', () => {
       client.send(new SendTaskSuccessCommand({ taskToken: 'not-a-token', output: '{}' })),
     ).rejects.toMatchObject({ name: 'InvalidToken' });
     const unknown = `LST1${'A'.repeat(64)}`;
-    await expect(client.send(new SendTaskSuccessCommand({ taskToken: unknown, output: '{}' }))).rejects.toMatchObject({
+    await expect(
+      client.send(new SendTaskSuccessCommand({ taskToken: unknown, output: '{}' })),
+    ).rejects.toMatchObject({
       name: 'TaskDoesNotExist',
     });
     const executionArn = await start('bad-output');
     const taskToken = await tokenFor('bad-output');
-    await expect(client.send(new SendTaskSuccessCommand({ taskToken, output: '{oops' }))).rejects.toMatchObject({
+    await expect(
+      client.send(new SendTaskSuccessCommand({ taskToken, output: '{oops' })),
+    ).rejects.toMatchObject({
       name: 'InvalidOutput',
     });
     // The refused answer changed nothing: the task still waits and accepts a valid one.
@@ -157,7 +177,10 @@ describe('task tokens', () => {
 
   it('keeps a task alive while heartbeats arrive, then times it out when they stop', async () => {
     // HeartbeatSeconds 1000 → 1 s real time; the overall timeout is far away.
-    const arn = await sfn.createMachine('heartbeat', approvalMachine(THIRTY_DAYS, { HeartbeatSeconds: 1000 }));
+    const arn = await sfn.createMachine(
+      'heartbeat',
+      approvalMachine(THIRTY_DAYS, { HeartbeatSeconds: 1000 }),
+    );
     const executionArn = await start('heartbeat', arn);
     const taskToken = await tokenFor('heartbeat');
     const startedAt = Date.now();
@@ -184,8 +207,12 @@ describe('time beyond setTimeout (24.8 days)', () => {
         StartAt: 'Sleep',
         States: { Sleep: { Type: 'Wait', Seconds: THIRTY_DAYS, End: true } },
       });
-      const task = await unscaled.client.send(new StartExecutionCommand({ stateMachineArn: taskArn, name: 'long-task' }));
-      const wait = await unscaled.client.send(new StartExecutionCommand({ stateMachineArn: waitArn, name: 'long-wait' }));
+      const task = await unscaled.client.send(
+        new StartExecutionCommand({ stateMachineArn: taskArn, name: 'long-task' }),
+      );
+      const wait = await unscaled.client.send(
+        new StartExecutionCommand({ stateMachineArn: waitArn, name: 'long-wait' }),
+      );
       const taskToken = await tokenFor('long-task');
       await new Promise((resolve) => setTimeout(resolve, 300));
       for (const executionArn of [task.executionArn, wait.executionArn]) {

@@ -11,7 +11,14 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { count, eventually, historyOf, startLocalSfn, statePath, type LocalSfn } from '../helpers/local-stepfunctions.js';
+import {
+  count,
+  eventually,
+  historyOf,
+  startLocalSfn,
+  statePath,
+  type LocalSfn,
+} from '../helpers/local-stepfunctions.js';
 
 const TOUR = 'test/fixtures/runtime-tour.asl.json';
 /** One workflow second is 10 ms here: the tour's 5 s Wait takes 50 ms, its 2 s retry interval 20 ms. */
@@ -69,7 +76,11 @@ describe('state machines', () => {
       client.send(new StartExecutionCommand({ stateMachineArn: unknownMachine })),
     ).rejects.toMatchObject({ name: 'StateMachineDoesNotExist' });
     await expect(
-      client.send(new DescribeExecutionCommand({ executionArn: `${tourArn.replace('stateMachine', 'execution')}:nope` })),
+      client.send(
+        new DescribeExecutionCommand({
+          executionArn: `${tourArn.replace('stateMachine', 'execution')}:nope`,
+        }),
+      ),
     ).rejects.toMatchObject({ name: 'ExecutionDoesNotExist' });
   });
 });
@@ -83,13 +94,20 @@ describe('the tour: Task, Retry, Parallel, Wait, Map, Choice and a task token', 
       needsApproval: true,
     });
     const token = await eventually(() => receivedToken('tour-happy'));
-    await sfn.engine.sendTaskSuccess({ taskToken: token, output: JSON.stringify({ approvedBy: 'moderator-1' }) });
+    await sfn.engine.sendTaskSuccess({
+      taskToken: token,
+      output: JSON.stringify({ approvedBy: 'moderator-1' }),
+    });
 
     const execution = await finished(executionArn);
     expect(execution.status).toBe('SUCCEEDED');
     const output = JSON.parse(execution.output!);
     expect(output.greeting).toEqual({
-      echoed: { executionName: 'tour-happy', startTime: execution.startDate!.toISOString(), machine: 'runtime-tour' },
+      echoed: {
+        executionName: 'tour-happy',
+        startTime: execution.startDate!.toISOString(),
+        machine: 'runtime-tour',
+      },
       statusCode: 200,
     });
     expect(output.flaky).toEqual({ attempt: 3 });
@@ -115,7 +133,10 @@ describe('the tour: Task, Retry, Parallel, Wait, Map, Choice and a task token', 
     expect(path).toContain('Pause');
 
     const flakyEvents = events.filter((event) => event.id! > indexOfEntered(events, 'Flaky'));
-    const untilFanOut = flakyEvents.slice(0, flakyEvents.findIndex((event) => event.type === 'TaskStateExited'));
+    const untilFanOut = flakyEvents.slice(
+      0,
+      flakyEvents.findIndex((event) => event.type === 'TaskStateExited'),
+    );
     expect(count(untilFanOut, 'TaskFailed')).toBe(2);
     expect(count(untilFanOut, 'TaskScheduled')).toBe(3);
     // Backoff: the second retry waits twice the first (IntervalSeconds 2, BackoffRate 2 → 20 ms then 40 ms).
@@ -131,7 +152,11 @@ describe('the tour: Task, Retry, Parallel, Wait, Map, Choice and a task token', 
   });
 
   it('catches exhausted retries and ends in the Fail state with its error', async () => {
-    const executionArn = await start(tourArn, 'tour-gives-up', { failTimes: 10, items: [], needsApproval: false });
+    const executionArn = await start(tourArn, 'tour-gives-up', {
+      failTimes: 10,
+      items: [],
+      needsApproval: false,
+    });
     const execution = await finished(executionArn);
     expect(execution.status).toBe('FAILED');
     expect(execution.error).toBe('GaveUp');
@@ -147,7 +172,9 @@ describe('the tour: Task, Retry, Parallel, Wait, Map, Choice and a task token', 
     const all = await client.send(new ListExecutionsCommand({ stateMachineArn: tourArn }));
     const names = all.executions!.map((execution) => execution.name);
     expect(names.indexOf('tour-gives-up')).toBeLessThan(names.indexOf('tour-happy'));
-    const failed = await client.send(new ListExecutionsCommand({ stateMachineArn: tourArn, statusFilter: 'FAILED' }));
+    const failed = await client.send(
+      new ListExecutionsCommand({ stateMachineArn: tourArn, statusFilter: 'FAILED' }),
+    );
     expect(failed.executions!.map((execution) => execution.name)).toEqual(['tour-gives-up']);
   });
 });
@@ -165,7 +192,9 @@ describe('execution names', () => {
     await sfn.engine.sendTaskSuccess({ taskToken: token, output: '{}' });
     await finished(first);
     // As in AWS, a closed execution's name cannot be reused, even with the same input.
-    await expect(start(tourArn, 'idempotent', input)).rejects.toMatchObject({ name: 'ExecutionAlreadyExists' });
+    await expect(start(tourArn, 'idempotent', input)).rejects.toMatchObject({
+      name: 'ExecutionAlreadyExists',
+    });
   });
 
   it('refuses names AWS refuses', async () => {
@@ -201,7 +230,10 @@ describe('Lambda task errors', () => {
     expect(execution.status).toBe('SUCCEEDED');
     const { error } = JSON.parse(execution.output!);
     expect(error.Error).toBe('MemberAlreadyExists');
-    expect(JSON.parse(error.Cause)).toMatchObject({ errorType: 'MemberAlreadyExists', errorMessage: 'taken' });
+    expect(JSON.parse(error.Cause)).toMatchObject({
+      errorType: 'MemberAlreadyExists',
+      errorMessage: 'taken',
+    });
   });
 
   it('fails with Lambda.ResourceNotFoundException for a function that is not registered', async () => {
@@ -211,12 +243,17 @@ describe('Lambda task errors', () => {
         Call: {
           Type: 'Task',
           Resource: 'arn:aws:states:::lambda:invoke',
-          Parameters: { FunctionName: 'arn:aws:lambda:us-east-1:000000000000:function:not-registered', Payload: {} },
+          // Taken from the input: a literal unknown ARN is already refused by CreateStateMachine's lint.
+          Parameters: { 'FunctionName.$': '$.functionName', Payload: {} },
           End: true,
         },
       },
     });
-    const execution = await finished(await start(arn, 'missing', {}));
+    const execution = await finished(
+      await start(arn, 'missing', {
+        functionName: 'arn:aws:lambda:us-east-1:000000000000:function:not-registered',
+      }),
+    );
     expect(execution.status).toBe('FAILED');
     expect(execution.error).toBe('Lambda.ResourceNotFoundException');
   });
@@ -247,7 +284,10 @@ describe('execution timeout', () => {
   });
 });
 
-function indexOfEntered(events: { id?: number; stateEnteredEventDetails?: { name?: string } }[], name: string) {
+function indexOfEntered(
+  events: { id?: number; stateEnteredEventDetails?: { name?: string } }[],
+  name: string,
+) {
   return events.find((event) => event.stateEnteredEventDetails?.name === name)!.id!;
 }
 

@@ -1,0 +1,46 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import packageJson from '../package.json' with { type: 'json' };
+import { logger } from '../core/logger.js';
+import { registerDocs } from './docs.js';
+import { errorHandler, notFound, validationErrorHook } from './errors.js';
+import { checkHealth, dependencyChecks, healthRoute } from './health.js';
+
+export interface AppDependencies {
+  /** Upper bound of each `/health` dependency check. */
+  healthCheckTimeoutMs?: number;
+}
+
+const DEFAULT_HEALTH_CHECK_TIMEOUT_MS = 2_000;
+
+/** The HTTP API: the same app runs behind API Gateway in Lambda and on Node locally (see `server.ts`). */
+export function createApp(deps: AppDependencies = {}) {
+  const healthCheckTimeoutMs = deps.healthCheckTimeoutMs ?? DEFAULT_HEALTH_CHECK_TIMEOUT_MS;
+  const app = new OpenAPIHono({ defaultHook: validationErrorHook });
+
+  // Access log by route pattern, never the raw URL: paths and query strings can carry ids and tokens.
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    logger.info('Request', {
+      method: c.req.method,
+      route: c.req.routePath,
+      status: c.res.status,
+      durationMs: Math.round(performance.now() - started),
+    });
+  });
+
+  app.openapi(healthRoute, async (c) => {
+    const health = await checkHealth(dependencyChecks, healthCheckTimeoutMs, packageJson.version);
+    return c.json(health, health.status === 'ok' ? 200 : 500);
+  });
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Lumina API', version: packageJson.version, description: packageJson.description },
+  });
+  registerDocs(app);
+
+  app.notFound(notFound);
+  app.onError(errorHandler);
+  return app;
+}

@@ -1,0 +1,49 @@
+/**
+ * `npm start`: runs the whole system on this machine in one supervising process and prints where everything is.
+ * Ctrl-C or SIGTERM stops every service, the DynamoDB Local JVM included.
+ */
+import { InvalidSettingError, readLocalSettings } from './settings.js';
+import { LocalStartupError } from './ports.js';
+import { startLocalSystem, type LocalSystem } from './system.js';
+
+const startedAt = performance.now();
+let system: LocalSystem | undefined;
+let stopping = false;
+
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping the local system...`);
+  await system?.stop();
+  process.exit(0);
+}
+
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+try {
+  const settings = readLocalSettings();
+  system = await startLocalSystem(settings);
+  const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
+  const machines = Object.keys(system.stateMachines);
+  console.log(
+    [
+      `Lumina local system is up in ${seconds} s (time scale ${settings.timeScale}, data in ${settings.dataDir}/)`,
+      `  API            ${system.urls.api}`,
+      `  API docs       ${system.urls.docs}`,
+      `  Email inbox    ${system.urls.inbox}   (every email sent, JSON at ${system.urls.inbox}/store)`,
+      `  Step Functions ${system.urls.stepFunctions}   (AWS_ENDPOINT_URL_SFN)`,
+      `  DynamoDB       ${system.urls.dynamoDb}   (AWS_ENDPOINT_URL_DYNAMODB, table ${settings.tableName})`,
+      `  Workflows      ${machines.length > 0 ? machines.join(', ') : '(none in statemachines/ yet)'}`,
+      'Press Ctrl-C to stop.',
+    ].join('\n'),
+  );
+} catch (error) {
+  if (error instanceof LocalStartupError || error instanceof InvalidSettingError) {
+    console.error(`Cannot start: ${error.message}`);
+  } else {
+    console.error('Cannot start:', error);
+  }
+  await system?.stop();
+  process.exit(1);
+}

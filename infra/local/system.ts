@@ -1,0 +1,127 @@
+/**
+ * The whole system on one machine: DynamoDB Local, the SES emulator, the Step Functions endpoint running every
+ * workflow in `statemachines/`, and the HTTP API, wired together through the same environment variables the code
+ * reads in AWS. `start.ts` runs this under signal handling; tests can start it in-process.
+ */
+import { join, resolve } from 'node:path';
+import { localDefaults, stateMachineArnVariable } from '../../core/config.js';
+import { taskFunctions, type TaskFunction } from '../../tasks/registry.js';
+import { lintWorkflowDefinition } from '../asl-lint.js';
+import { applySubstitutions, listWorkflows, repoRoot, workflowSubstitutions } from '../workflows.js';
+import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb.js';
+import { assertPortFree } from './ports.js';
+import { startSesEmulator, type SesEmulator } from './ses.js';
+import type { LocalSettings } from './settings.js';
+import { LocalStepFunctions } from './stepfunctions/engine.js';
+import { startStepFunctionsServer, type RunningServer } from './stepfunctions/server.js';
+import { FileStore } from './stepfunctions/store.js';
+
+export interface LocalSystem {
+  urls: { api: string; docs: string; inbox: string; dynamoDb: string; stepFunctions: string };
+  stateMachines: Record<string, string>;
+  /** Process ids of child processes (the DynamoDB Local JVM), for memory figures and leak checks. */
+  childPids: number[];
+  stop(): Promise<void>;
+}
+
+export async function startLocalSystem(
+  settings: LocalSettings,
+  tasks: readonly TaskFunction[] = taskFunctions,
+) {
+  const dataDir = resolve(settings.dataDir);
+  // Every port is checked before anything starts, so a clash costs no JVM start and names the variable to change.
+  await assertPortFree(settings.apiPort, 'HTTP API');
+  await assertPortFree(settings.dynamoDbPort, 'DynamoDB Local');
+  await assertPortFree(settings.sesPort, 'SES emulator');
+  await assertPortFree(settings.sfnPort, 'Step Functions endpoint');
+
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    stops.length = 0;
+  };
+  try {
+    // DynamoDB Local's JVM is the slow part (about 2.5 s): start it first and do the rest meanwhile.
+    const dynamoDbStarting = startDynamoDbLocal({
+      port: settings.dynamoDbPort,
+      dataDir: join(dataDir, 'dynamodb'),
+    });
+    dynamoDbStarting.then((dynamo) => stops.push(() => dynamo.stop())).catch(() => undefined);
+
+    const ses: SesEmulator = await startSesEmulator({ port: settings.sesPort });
+    stops.push(() => ses.stop());
+
+    const engine = await LocalStepFunctions.create({
+      region: localDefaults.region,
+      accountId: localDefaults.accountId,
+      rootDir: repoRoot,
+      tasks,
+      timeScale: settings.timeScale,
+      store: new FileStore(join(dataDir, 'stepfunctions')),
+      validateDefinition: (definition) => lintWorkflowDefinition(definition, { tasks }),
+    });
+    const sfnServer: RunningServer = await startStepFunctionsServer(engine, settings.sfnPort);
+    stops.push(async () => {
+      engine.shutdown();
+      await sfnServer.stop();
+    });
+
+    const dynamo: DynamoDbLocal = await dynamoDbStarting;
+    configureEnvironment(settings, { dynamoDb: dynamo.endpoint, ses: ses.url, sfn: sfnServer.url });
+
+    const substitutions = workflowSubstitutions((task) => engine.functionArn(task.name), tasks);
+    const stateMachines: Record<string, string> = {};
+    for (const workflow of listWorkflows()) {
+      const arn = engine.upsertStateMachine(
+        workflow.name,
+        applySubstitutions(workflow.definitionText, substitutions),
+      );
+      stateMachines[workflow.name] = arn;
+      process.env[stateMachineArnVariable(workflow.name)] = arn;
+    }
+
+    // Imported only now: the API and the tasks create their AWS clients from the environment set above.
+    const { ensureTable } = await import('./table.js');
+    const { dynamoDbClient } = await import('../../core/aws-clients.js');
+    await ensureTable(dynamoDbClient, settings.tableName);
+    const { createApp } = await import('../../api/app.js');
+    const { startApiServer } = await import('../../api/server.js');
+    const api = await startApiServer({ port: settings.apiPort, app: createApp() });
+    stops.push(() => api.stop());
+
+    const system: LocalSystem = {
+      urls: {
+        api: api.url,
+        docs: `${api.url}/docs`,
+        inbox: ses.url,
+        dynamoDb: dynamo.endpoint,
+        stepFunctions: sfnServer.url,
+      },
+      stateMachines,
+      childPids: [dynamo.pid],
+      stop: stopAll,
+    };
+    return system;
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/**
+ * Points the AWS SDK (in this process: the API and the in-process task Lambdas) at the local services. Dummy
+ * credentials are set only when none are configured, and never reach AWS: every endpoint is on 127.0.0.1.
+ */
+function configureEnvironment(
+  settings: LocalSettings,
+  endpoints: { dynamoDb: string; ses: string; sfn: string },
+) {
+  process.env.AWS_REGION = localDefaults.region;
+  process.env.AWS_ACCESS_KEY_ID ||= 'local';
+  process.env.AWS_SECRET_ACCESS_KEY ||= 'local';
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoints.dynamoDb;
+  process.env.AWS_ENDPOINT_URL_SES = endpoints.ses;
+  process.env.AWS_ENDPOINT_URL_SFN = endpoints.sfn;
+  process.env.TABLE_NAME = settings.tableName;
+  process.env.EMAIL_SENDER ||= localDefaults.emailSender;
+}
