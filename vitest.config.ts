@@ -13,6 +13,8 @@ export default defineConfig({
     // Child processes rather than worker threads: the SDK and the emulators hold sockets and timers that are
     // cleaner to tear down with a process.
     pool: 'forks',
+    // CI also writes a JSON report, from which .ci/run prints a one-line summary of the counts.
+    reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-results.json' }]] : ['default'],
     testTimeout: 20_000,
     // Starting the JVM takes about 2 s, more on a loaded CI machine.
     hookTimeout: 60_000,

@@ -20,6 +20,12 @@ async function shutdown(signal: string) {
 
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
+// A wrapper that dies without passing on its signal (a shell between npm and node, say) would leave this process
+// and the JVM running; noticing that the parent is gone stops them too.
+const parentAtStart = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parentAtStart) void shutdown('Parent process exited');
+}, 1000).unref();
 
 try {
   const settings = readLocalSettings();

@@ -4,10 +4,12 @@ import type { createApp as CreateApp } from '../../api/app.js';
 import { startApiServer } from '../../api/server.js';
 import { findFreePort } from '../../infra/local/ports.js';
 import { useLocalAws, type LocalAwsEnv } from '../helpers/aws-env.js';
-import { startSfnStub, type SfnStub } from '../helpers/sfn-stub.js';
+import { startSfnFaultProxy, type SfnFaultProxy } from '../helpers/sfn-fault-proxy.js';
+import { startLocalSfn, type LocalSfn } from '../helpers/local-stepfunctions.js';
 
 let env: LocalAwsEnv;
-let sfn: SfnStub;
+let stepFunctions: LocalSfn;
+let sfn: SfnFaultProxy;
 let createApp: typeof CreateApp;
 
 /**
@@ -21,19 +23,20 @@ async function loadApp(): Promise<typeof CreateApp> {
 
 beforeAll(async () => {
   env = await useLocalAws('health');
-  // TODO(local runtime): point AWS_ENDPOINT_URL_SFN at the real Step Functions endpoint from
-  // infra/local/stepfunctions/ for the success case once it exists; keep the stub for the failure cases.
-  sfn = await startSfnStub();
+  // The real local Step Functions endpoint, behind a proxy that can inject failures.
+  stepFunctions = await startLocalSfn();
+  sfn = await startSfnFaultProxy(stepFunctions.server.url);
   process.env.AWS_ENDPOINT_URL_SFN = sfn.url;
   createApp = await loadApp();
 });
 
 afterAll(async () => {
   await sfn.stop();
+  await stepFunctions.stop();
 });
 
 beforeEach(() => {
-  sfn.setMode('ok');
+  sfn.setMode('pass');
   process.env.TABLE_NAME = env.tableName;
 });
 

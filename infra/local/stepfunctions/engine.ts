@@ -9,7 +9,13 @@ import { prepareDefinition, type PreparedDefinition } from './definition.js';
 import { apiError } from './errors.js';
 import { ExecutionRun, type ResumePoint } from './execution-run.js';
 import { LocalLambda } from './local-lambda.js';
-import { detailsKeyFor, type ExecutionRecord, type ExecutionStatus, type HistoryEvent, type StateMachineRecord } from './model.js';
+import {
+  detailsKeyFor,
+  type ExecutionRecord,
+  type ExecutionStatus,
+  type HistoryEvent,
+  type StateMachineRecord,
+} from './model.js';
 import { MemoryStore, type ExecutionStore } from './store.js';
 import { TaskTokens } from './task-tokens.js';
 import { loadTimeoutErrorClass } from './timeout-error.js';
@@ -69,12 +75,10 @@ export class LocalStepFunctions {
 
   // ------------------------------------------------------------ state machines
 
-  createStateMachine(request: {
-    name?: unknown;
-    definition?: unknown;
-    roleArn?: unknown;
-    type?: unknown;
-  }): { stateMachineArn: string; creationDate: number } {
+  createStateMachine(request: { name?: unknown; definition?: unknown; roleArn?: unknown; type?: unknown }): {
+    stateMachineArn: string;
+    creationDate: number;
+  } {
     const name = this.checkName(request.name);
     if (request.type !== undefined && request.type !== 'STANDARD') {
       throw apiError.stateMachineTypeNotSupported(String(request.type));
@@ -120,7 +124,8 @@ export class LocalStepFunctions {
     const arn = this.stateMachineArn(name);
     const existing = this.machines.get(arn);
     if (!existing) return this.createStateMachine({ name, definition }).stateMachineArn;
-    if (existing.record.definition !== definition) this.updateStateMachine({ stateMachineArn: arn, definition });
+    if (existing.record.definition !== definition)
+      this.updateStateMachine({ stateMachineArn: arn, definition });
     return arn;
   }
 
@@ -155,7 +160,8 @@ export class LocalStepFunctions {
   deleteStateMachine(request: { stateMachineArn?: unknown }) {
     const { record } = this.machine(request.stateMachineArn);
     for (const run of this.executions.values()) {
-      if (run.record.stateMachineArn === record.stateMachineArn) run.stop('States.Runtime', 'State machine deleted');
+      if (run.record.stateMachineArn === record.stateMachineArn)
+        run.stop('States.Runtime', 'State machine deleted');
     }
     this.machines.delete(record.stateMachineArn);
     return {};
@@ -168,7 +174,8 @@ export class LocalStepFunctions {
     const name = request.name === undefined ? randomUUID() : this.checkName(request.name);
     const input = request.input === undefined ? '{}' : request.input;
     if (typeof input !== 'string') throw apiError.invalidExecutionInput('input must be a JSON string');
-    if (Buffer.byteLength(input) > MAX_PAYLOAD_BYTES) throw apiError.invalidExecutionInput('input exceeds 256 KB');
+    if (Buffer.byteLength(input) > MAX_PAYLOAD_BYTES)
+      throw apiError.invalidExecutionInput('input exceeds 256 KB');
     try {
       JSON.parse(input);
     } catch {
@@ -262,7 +269,8 @@ export class LocalStepFunctions {
 
   sendTaskSuccess(request: { taskToken?: unknown; output?: unknown }) {
     if (typeof request.output !== 'string') throw apiError.invalidOutput('output must be a JSON string');
-    if (Buffer.byteLength(request.output) > MAX_PAYLOAD_BYTES) throw apiError.invalidOutput('output exceeds 256 KB');
+    if (Buffer.byteLength(request.output) > MAX_PAYLOAD_BYTES)
+      throw apiError.invalidOutput('output exceeds 256 KB');
     let output: unknown;
     try {
       output = JSON.parse(request.output);
@@ -337,7 +345,8 @@ export class LocalStepFunctions {
   }
 
   private parseDefinition(definition: unknown): Record<string, never> {
-    if (typeof definition !== 'string') throw apiError.invalidDefinition(['definition must be a JSON string']);
+    if (typeof definition !== 'string')
+      throw apiError.invalidDefinition(['definition must be a JSON string']);
     let parsed: unknown;
     try {
       parsed = JSON.parse(definition);
@@ -390,7 +399,9 @@ function findResumePoint(
     }
   }
   if (!current) return `${stopped}, before it entered its first state`;
-  const last = [...history].reverse().find((event) => event.type.endsWith('StateEntered') || event.type.endsWith('StateExited'));
+  const last = [...history]
+    .reverse()
+    .find((event) => event.type.endsWith('StateEntered') || event.type.endsWith('StateExited'));
   const lastDetails = last ? (last[detailsKeyFor(last.type)] as { name?: string } | undefined) : undefined;
   const inTopLevelState = last?.type.endsWith('StateEntered') && lastDetails?.name === current.name;
   if (!inTopLevelState) {
@@ -414,7 +425,12 @@ function withoutExecutionData(event: HistoryEvent): HistoryEvent {
   const key = detailsKeyFor(event.type);
   const details = event[key];
   if (details && typeof details === 'object') {
-    const { input: _input, output: _output, parameters: _parameters, ...rest } = details as Record<string, unknown>;
+    const {
+      input: _input,
+      output: _output,
+      parameters: _parameters,
+      ...rest
+    } = details as Record<string, unknown>;
     copy[key] = rest;
   }
   return copy;
@@ -429,11 +445,13 @@ function paginate<T>(items: T[], maxResults: unknown, nextToken: unknown): { pag
   const size = typeof maxResults === 'number' && maxResults > 0 ? Math.min(maxResults, 1000) : 100;
   let offset = 0;
   if (nextToken !== undefined) {
-    const decoded = typeof nextToken === 'string' ? Number(Buffer.from(nextToken, 'base64url').toString()) : NaN;
+    const decoded =
+      typeof nextToken === 'string' ? Number(Buffer.from(nextToken, 'base64url').toString()) : NaN;
     if (!Number.isInteger(decoded) || decoded < 0) throw apiError.invalidParameter('Invalid nextToken');
     offset = decoded;
   }
   const page = items.slice(offset, offset + size);
-  const next = offset + size < items.length ? Buffer.from(String(offset + size)).toString('base64url') : undefined;
+  const next =
+    offset + size < items.length ? Buffer.from(String(offset + size)).toString('base64url') : undefined;
   return next ? { page, nextToken: next } : { page };
 }

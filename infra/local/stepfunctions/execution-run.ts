@@ -15,7 +15,13 @@ import {
   type StateInfo,
 } from './definition.js';
 import { WorkflowError } from './errors.js';
-import { detailsKeyFor, type ExecutionRecord, type HistoryEvent, type StateMachineRecord, type WaitingTask } from './model.js';
+import {
+  detailsKeyFor,
+  type ExecutionRecord,
+  type HistoryEvent,
+  type StateMachineRecord,
+  type WaitingTask,
+} from './model.js';
 import type { ExecutionStore } from './store.js';
 import type { TaskTokens } from './task-tokens.js';
 import { runAt, scaledMs, sleepUntil, type Timer } from './timers.js';
@@ -372,7 +378,10 @@ export class ExecutionRun {
             // AWS documents States.Timeout as covering missed heartbeats too; the interpreter matches one error
             // name, so a Catch on States.Timeout handles both here (States.HeartbeatTimeout is not matched).
             reject(
-              makeTimeoutError('States.Timeout', `Task missed its heartbeat (HeartbeatSeconds ${heartbeatSeconds})`),
+              makeTimeoutError(
+                'States.Timeout',
+                `Task missed its heartbeat (HeartbeatSeconds ${heartbeatSeconds})`,
+              ),
             ),
           ),
         );

@@ -35,10 +35,16 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startStepFunctionsServer(engine: LocalStepFunctions, port: number): Promise<RunningServer> {
+export async function startStepFunctionsServer(
+  engine: LocalStepFunctions,
+  port: number,
+): Promise<RunningServer> {
   const server = createServer((request, response) => {
     handle(engine, request, response).catch((error: unknown) => {
-      send(response, 500, { __type: 'InternalFailure', message: error instanceof Error ? error.message : 'error' });
+      send(response, 500, {
+        __type: 'InternalFailure',
+        message: error instanceof Error ? error.message : 'error',
+      });
     });
   });
   await new Promise<void>((resolve, reject) => {
