@@ -4,7 +4,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GetExecutionHistoryCommand, SFNClient, type HistoryEvent } from '@aws-sdk/client-sfn';
+import {
+  CreateStateMachineCommand,
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  SFNClient,
+  StartExecutionCommand,
+  type DescribeExecutionCommandOutput,
+  type HistoryEvent,
+} from '@aws-sdk/client-sfn';
 import { LocalStepFunctions } from '../../infra/local/stepfunctions/engine.js';
 import { startStepFunctionsServer, type RunningServer } from '../../infra/local/stepfunctions/server.js';
 import type { ExecutionStore } from '../../infra/local/stepfunctions/store.js';
@@ -12,6 +20,7 @@ import { lintWorkflowDefinition } from '../../infra/asl-lint.js';
 import { applySubstitutions, repoRoot, workflowSubstitutions } from '../../infra/workflows.js';
 import { taskFunctions } from '../../tasks/registry.js';
 import { runtimeTestTasks } from '../fixtures/tasks/index.js';
+import { receivedToken } from '../fixtures/tasks/runtime-callback-receiver.js';
 
 export interface LocalSfn {
   engine: LocalStepFunctions;
@@ -19,6 +28,10 @@ export interface LocalSfn {
   client: SFNClient;
   /** Creates a state machine from an ASL file (relative to the repository) or a definition object. */
   createMachine(name: string, source: string | object): Promise<string>;
+  /** Starts an execution through the SDK and returns its ARN. */
+  start(stateMachineArn: string, name: string, input?: object): Promise<string>;
+  /** Waits until the execution is no longer running and describes it through the SDK. */
+  finished(executionArn: string): Promise<DescribeExecutionCommandOutput>;
   stop(): Promise<void>;
 }
 
@@ -47,11 +60,20 @@ export async function startLocalSfn(
       const text =
         typeof source === 'string' ? readFileSync(join(repoRoot, source), 'utf8') : JSON.stringify(source);
       const definition = applySubstitutions(text, substitutions);
-      const { CreateStateMachineCommand } = await import('@aws-sdk/client-sfn');
       const created = await client.send(
         new CreateStateMachineCommand({ name, definition, roleArn: 'arn:aws:iam::000000000000:role/test' }),
       );
       return created.stateMachineArn!;
+    },
+    async start(stateMachineArn, name, input = {}) {
+      const started = await client.send(
+        new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }),
+      );
+      return started.executionArn!;
+    },
+    async finished(executionArn) {
+      await engine.waitForExecution(executionArn);
+      return client.send(new DescribeExecutionCommand({ executionArn }));
     },
     async stop() {
       engine.shutdown();
@@ -105,4 +127,9 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error('Timed out waiting for a condition');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** The task token the fixture callback task received for an execution (it files tokens by execution name). */
+export function receivedTaskToken(executionName: string): Promise<string> {
+  return eventually(() => receivedToken(executionName));
 }

@@ -14,7 +14,13 @@ import {
 } from '@aws-sdk/client-sfn';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileStore } from '../../infra/local/stepfunctions/store.js';
-import { count, eventually, historyOf, startLocalSfn, statePath } from '../helpers/local-stepfunctions.js';
+import {
+  count,
+  historyOf,
+  receivedTaskToken,
+  startLocalSfn,
+  statePath,
+} from '../helpers/local-stepfunctions.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'sfn-restart-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -50,12 +56,6 @@ const waitInParallel = {
   },
 };
 
-function tokenFor(name: string): Promise<string> {
-  return eventually(() =>
-    (globalThis as { __receivedTokens?: Map<string, string> }).__receivedTokens?.get(name),
-  );
-}
-
 describe('restarting the local runtime', () => {
   it('keeps finished executions and resumes or fails running ones', async () => {
     const first = await startLocalSfn({ store: new FileStore(dataDir) });
@@ -66,18 +66,18 @@ describe('restarting the local runtime', () => {
       new StartExecutionCommand({ stateMachineArn: waitArn, name: 'done' }),
     );
     await first.client.send(
-      new SendTaskSuccessCommand({ taskToken: await tokenFor('done'), output: '"yes"' }),
+      new SendTaskSuccessCommand({ taskToken: await receivedTaskToken('done'), output: '"yes"' }),
     );
     await first.engine.waitForExecution(done.executionArn!);
 
     const resumable = await first.client.send(
       new StartExecutionCommand({ stateMachineArn: waitArn, name: 'resumable', input: '{"n":1}' }),
     );
-    const resumableToken = await tokenFor('resumable');
+    const resumableToken = await receivedTaskToken('resumable');
     const stuck = await first.client.send(
       new StartExecutionCommand({ stateMachineArn: parallelArn, name: 'stuck' }),
     );
-    const stuckToken = await tokenFor('stuck');
+    const stuckToken = await receivedTaskToken('stuck');
     await first.stop();
 
     const second = await startLocalSfn({ store: new FileStore(dataDir) });

@@ -15,8 +15,8 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   count,
-  eventually,
   historyOf,
+  receivedTaskToken,
   startLocalSfn,
   statePath,
   type LocalSfn,
@@ -68,26 +68,18 @@ afterAll(async () => {
   await sfn.stop();
 });
 
-function tokenFor(name: string): Promise<string> {
-  return eventually(() =>
-    (globalThis as { __receivedTokens?: Map<string, string> }).__receivedTokens?.get(name),
-  );
+function start(name: string, stateMachineArn = approvalArn) {
+  return sfn.start(stateMachineArn, name);
 }
 
-async function start(name: string, stateMachineArn = approvalArn) {
-  const started = await client.send(new StartExecutionCommand({ stateMachineArn, name, input: '{}' }));
-  return started.executionArn!;
-}
-
-async function finished(executionArn: string) {
-  await sfn.engine.waitForExecution(executionArn);
-  return client.send(new DescribeExecutionCommand({ executionArn }));
+function finished(executionArn: string) {
+  return sfn.finished(executionArn);
 }
 
 describe('task tokens', () => {
   it('resumes with the output of SendTaskSuccess, and refuses a second answer', async () => {
     const executionArn = await start('success');
-    const taskToken = await tokenFor('success');
+    const taskToken = await receivedTaskToken('success');
     await client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ approved: true }) }));
     const execution = await finished(executionArn);
     expect(execution.status).toBe('SUCCEEDED');
@@ -104,7 +96,7 @@ describe('task tokens', () => {
 
   it('fails the task with the error and cause of SendTaskFailure', async () => {
     const executionArn = await start('failure');
-    const taskToken = await tokenFor('failure');
+    const taskToken = await receivedTaskToken('failure');
     await client.send(
       new SendTaskFailureCommand({ taskToken, error: 'SubmissionRejected', cause: 'off-topic' }),
     );
@@ -123,7 +115,7 @@ describe('task tokens', () => {
 
   it('times out after the scaled TimeoutSeconds, caught as States.Timeout and not as States.TaskFailed', async () => {
     const executionArn = await start('timeout');
-    const taskToken = await tokenFor('timeout');
+    const taskToken = await receivedTaskToken('timeout');
     const execution = await finished(executionArn);
     expect(execution.status).toBe('SUCCEEDED');
     expect(JSON.parse(execution.output!).timeout.Error).toBe('States.Timeout');
@@ -137,7 +129,7 @@ describe('task tokens', () => {
 
   it('ends ABORTED on StopExecution while waiting, and the token is refused afterwards', async () => {
     const executionArn = await start('stopped');
-    const taskToken = await tokenFor('stopped');
+    const taskToken = await receivedTaskToken('stopped');
     await client.send(
       new StopExecutionCommand({ executionArn, error: 'Withdrawn', cause: 'by its submitter' }),
     );
@@ -164,7 +156,7 @@ describe('task tokens', () => {
       name: 'TaskDoesNotExist',
     });
     const executionArn = await start('bad-output');
-    const taskToken = await tokenFor('bad-output');
+    const taskToken = await receivedTaskToken('bad-output');
     await expect(
       client.send(new SendTaskSuccessCommand({ taskToken, output: '{oops' })),
     ).rejects.toMatchObject({
@@ -182,7 +174,7 @@ describe('task tokens', () => {
       approvalMachine(THIRTY_DAYS, { HeartbeatSeconds: 1000 }),
     );
     const executionArn = await start('heartbeat', arn);
-    const taskToken = await tokenFor('heartbeat');
+    const taskToken = await receivedTaskToken('heartbeat');
     const startedAt = Date.now();
     for (let beat = 0; beat < 6; beat++) {
       await new Promise((resolve) => setTimeout(resolve, 250));
@@ -213,7 +205,7 @@ describe('time beyond setTimeout (24.8 days)', () => {
       const wait = await unscaled.client.send(
         new StartExecutionCommand({ stateMachineArn: waitArn, name: 'long-wait' }),
       );
-      const taskToken = await tokenFor('long-task');
+      const taskToken = await receivedTaskToken('long-task');
       await new Promise((resolve) => setTimeout(resolve, 300));
       for (const executionArn of [task.executionArn, wait.executionArn]) {
         const described = await unscaled.client.send(new DescribeExecutionCommand({ executionArn }));

@@ -13,7 +13,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   count,
-  eventually,
+  receivedTaskToken,
   historyOf,
   startLocalSfn,
   statePath,
@@ -38,20 +38,12 @@ afterAll(async () => {
   await sfn.stop();
 });
 
-function receivedToken(key: string): string | undefined {
-  return (globalThis as { __receivedTokens?: Map<string, string> }).__receivedTokens?.get(key);
+function start(stateMachineArn: string, name: string, input: object) {
+  return sfn.start(stateMachineArn, name, input);
 }
 
-async function start(stateMachineArn: string, name: string, input: object) {
-  const started = await client.send(
-    new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }),
-  );
-  return started.executionArn!;
-}
-
-async function finished(executionArn: string) {
-  await sfn.engine.waitForExecution(executionArn);
-  return client.send(new DescribeExecutionCommand({ executionArn }));
+function finished(executionArn: string) {
+  return sfn.finished(executionArn);
 }
 
 describe('state machines', () => {
@@ -93,7 +85,7 @@ describe('the tour: Task, Retry, Parallel, Wait, Map, Choice and a task token', 
       tag: 'from-input',
       needsApproval: true,
     });
-    const token = await eventually(() => receivedToken('tour-happy'));
+    const token = await receivedTaskToken('tour-happy');
     await sfn.engine.sendTaskSuccess({
       taskToken: token,
       output: JSON.stringify({ approvedBy: 'moderator-1' }),
@@ -188,7 +180,7 @@ describe('execution names', () => {
     await expect(start(tourArn, 'idempotent', { ...input, failTimes: 1 })).rejects.toMatchObject({
       name: 'ExecutionAlreadyExists',
     });
-    const token = await eventually(() => receivedToken('idempotent'));
+    const token = await receivedTaskToken('idempotent');
     await sfn.engine.sendTaskSuccess({ taskToken: token, output: '{}' });
     await finished(first);
     // As in AWS, a closed execution's name cannot be reused, even with the same input.
