@@ -1,0 +1,24 @@
+/**
+ * What the API's authentication gives a route. `api/auth/middleware.ts` implements it; routes only use these.
+ */
+import type { MemberItem } from '../../core/members/model.js';
+
+export interface AuthenticatedMember {
+  /** The active member the session belongs to, freshly read. */
+  member: MemberItem;
+  sessionId: string;
+  /** ISO time the session ends. */
+  expiresAt: string;
+}
+
+/** Hono context variables set by the `authenticate` middleware: `null` when no Authorization header was sent. */
+export interface AuthVariables {
+  auth: AuthenticatedMember | null;
+}
+
+export const authMessages = {
+  required: 'Authorization required',
+  invalid: 'Invalid or expired token',
+  memberGone: 'Member no longer exists',
+  forbidden: 'You do not have permission to perform this action',
+} as const;

@@ -1,0 +1,31 @@
+import { SendEmailCommand } from '@aws-sdk/client-ses';
+import { sesClient } from '../aws-clients.js';
+import { requiredEnv } from '../config.js';
+import { rethrowAwsError } from '../errors.js';
+import type { RenderedEmail } from './render.js';
+
+/** SES answers in well under a second; an emulator action it does not implement never answers at all. */
+const SEND_TIMEOUT_MS = 10_000;
+
+/**
+ * Sends one email to one recipient (SES v1; one recipient per message also suits the emulator, which keeps only
+ * the first address of a list). Returns the SES message id. Failures that are safe to retry become RetryableError.
+ */
+export async function sendEmail(to: string, email: RenderedEmail): Promise<string> {
+  try {
+    const result = await sesClient.send(
+      new SendEmailCommand({
+        Source: requiredEnv('EMAIL_SENDER'),
+        Destination: { ToAddresses: [to] },
+        Message: {
+          Subject: { Data: email.subject, Charset: 'UTF-8' },
+          Body: { Html: { Data: email.html, Charset: 'UTF-8' }, Text: { Data: email.text, Charset: 'UTF-8' } },
+        },
+      }),
+      { abortSignal: AbortSignal.timeout(SEND_TIMEOUT_MS) },
+    );
+    return result.MessageId ?? '';
+  } catch (error) {
+    rethrowAwsError(error);
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Every item key of the single table, in one place. Items also carry `entity`, `createdAt`/`updatedAt` and, for
+ * things that expire, `expiresAt` (epoch seconds, the table's TTL attribute).
+ *
+ * member profile        MEMBER#<id>          PROFILE               gsi1: MEMBERS / <id> (active members only)
+ * email uniqueness      EMAIL#<email>        EMAIL                 (reserved with the profile, in one transaction)
+ * consent ledger entry  MEMBER#<id>          CONSENT#<at>#<name>   (append-only)
+ * session               MEMBER#<id>          SESSION#<sessionId>
+ * link token            LINK#<sha256>        LINK                  (the token itself is never stored)
+ * submission            SUBMISSION#<id>      SUBMISSION            gsi1: SUBMITTER#<submitterId> / <createdAt>#<id>
+ * audit entry           AUDIT#<yyyy-mm>      <at>#<id>             (never personal data)
+ */
+export interface ItemKey {
+  pk: string;
+  sk: string;
+}
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+export const keys = {
+  member: (memberId: string): ItemKey => ({ pk: `MEMBER#${memberId}`, sk: 'PROFILE' }),
+  /** Partition key of everything stored under a member (profile, consent ledger, sessions). */
+  memberPartition: (memberId: string): string => `MEMBER#${memberId}`,
+  memberEmail: (email: string): ItemKey => ({ pk: `EMAIL#${normalizeEmail(email)}`, sk: 'EMAIL' }),
+  consentEntry: (memberId: string, at: string, consent: string): ItemKey => ({
+    pk: `MEMBER#${memberId}`,
+    sk: `CONSENT#${at}#${consent}`,
+  }),
+  consentPrefix: 'CONSENT#',
+  session: (memberId: string, sessionId: string): ItemKey => ({ pk: `MEMBER#${memberId}`, sk: `SESSION#${sessionId}` }),
+  sessionPrefix: 'SESSION#',
+  link: (tokenHash: string): ItemKey => ({ pk: `LINK#${tokenHash}`, sk: 'LINK' }),
+  submission: (submissionId: string): ItemKey => ({ pk: `SUBMISSION#${submissionId}`, sk: 'SUBMISSION' }),
+  audit: (at: string, id: string): ItemKey => ({ pk: `AUDIT#${at.slice(0, 7)}`, sk: `${at}#${id}` }),
+} as const;
+
+/** Secondary index entries. */
+export const indexKeys = {
+  /** Active members, listed by id (GET /member). */
+  activeMember: (memberId: string) => ({ gsi1pk: 'MEMBERS', gsi1sk: memberId }),
+  /** A submitter's submissions, oldest first by creation time. */
+  submitterSubmission: (submitterId: string, createdAt: string, submissionId: string) => ({
+    gsi1pk: `SUBMITTER#${submitterId}`,
+    gsi1sk: `${createdAt}#${submissionId}`,
+  }),
+  submitterPartition: (submitterId: string) => `SUBMITTER#${submitterId}`,
+} as const;
+
+export const epochSeconds = (date: Date): number => Math.floor(date.getTime() / 1000);

@@ -1,0 +1,137 @@
+/**
+ * Members: the stored item, lumina's response shapes, and the validation of what a registration carries. Shared by
+ * the API (which validates first, for a 422) and the registration workflow's tasks (which validate again, because
+ * a workflow can be started by anything holding the permission).
+ */
+import { z } from 'zod';
+
+export const CONSENT_NAMES = ['consentNews', 'consentNetwork', 'consentMembers', 'consentStudents'] as const;
+export type ConsentName = (typeof CONSENT_NAMES)[number];
+
+/** lumina's member ids: `fred_bloggs`; lower case, digits, `_` and `-`. */
+export const MemberIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'Member id must be 1-64 lower-case letters, digits, "_" or "-"');
+
+export const ConsentSchema = z.object({
+  consentNews: z.boolean(),
+  consentNetwork: z.boolean(),
+  consentMembers: z.boolean(),
+  consentStudents: z.boolean(),
+});
+export type Consent = z.infer<typeof ConsentSchema>;
+
+const currentYear = () => new Date().getUTCFullYear();
+
+/** lumina accepted `"1980"` as well as `1980`; both become an integer. */
+export const YearOfGraduationSchema = z
+  .union([z.number(), z.string().regex(/^\d{4}$/, 'Year of graduation must be a four-digit year')])
+  .transform((value) => Number(value))
+  .pipe(
+    z
+      .number()
+      .int()
+      .min(1940, 'Year of graduation must be 1940 or later')
+      .refine((year) => year <= currentYear() + 10, 'Year of graduation is too far in the future'),
+  )
+  .nullable();
+
+export const limits = {
+  fullName: 100,
+  email: 254,
+  phone: 30,
+} as const;
+
+export const RegistrationSchema = z.object({
+  anonymousId: z.uuid('anonymousId must be a UUID'),
+  fullName: z.string().trim().min(1, 'Full name must not be empty').max(limits.fullName),
+  email: z.email('value is not a valid email address').max(limits.email),
+  yearOfGraduation: YearOfGraduationSchema.optional().transform((year) => year ?? null),
+  consent: ConsentSchema,
+});
+export type Registration = z.infer<typeof RegistrationSchema>;
+
+/** Input of the registration workflow, as the API starts it (deterministic: no timestamps, so retries dedupe). */
+export const RegistrationRequestSchema = z.object({
+  memberId: MemberIdSchema,
+  registration: RegistrationSchema,
+});
+export type RegistrationRequest = z.infer<typeof RegistrationRequestSchema>;
+
+export type MemberStatus = 'pending' | 'active';
+
+/** One consent's current value and since when it has held it (the original grant date survives updates). */
+export interface ConsentState {
+  granted: boolean;
+  since: string;
+}
+
+/** The profile item, `MEMBER#<id>` / `PROFILE`. */
+export interface MemberItem {
+  pk: string;
+  sk: string;
+  entity: 'member';
+  id: string;
+  status: MemberStatus;
+  fullName: string;
+  email: string;
+  phone: string | null;
+  yearOfGraduation: number | null;
+  consent: Record<ConsentName, ConsentState>;
+  anonymousIds: string[];
+  isAdmin: boolean;
+  /** When the registration was reserved. */
+  registeredAt: string;
+  /** When the member became active (for a pending member: when it was reserved). */
+  createdAt: string;
+  updatedAt: string;
+  emailVerifiedAt: string | null;
+  /** Pending only: the registration execution's name and its verification task token (a credential). */
+  registrationExecution?: string;
+  verificationTaskToken?: string;
+  /** Pending only: TTL, a safety net should the workflow's own clean-up never run. */
+  expiresAt?: number;
+  gsi1pk?: string;
+  gsi1sk?: string;
+}
+
+/** lumina's private member shape. */
+export interface PrivateMember {
+  id: string;
+  createdAt: string | null;
+  email: string;
+  emailVerified: boolean;
+  emailVerifiedAt: string | null;
+  phone: string | null;
+  yearOfGraduation: number | null;
+  consent: Consent;
+  anonymousIds: string[];
+  isAdmin: boolean;
+}
+
+export function toPrivateMember(item: MemberItem): PrivateMember {
+  return {
+    id: item.id,
+    createdAt: item.status === 'active' ? item.createdAt : null,
+    email: item.email,
+    emailVerified: item.emailVerifiedAt !== null,
+    emailVerifiedAt: item.emailVerifiedAt,
+    phone: item.phone,
+    yearOfGraduation: item.yearOfGraduation,
+    consent: currentConsent(item.consent),
+    anonymousIds: item.anonymousIds,
+    isAdmin: item.isAdmin,
+  };
+}
+
+export function currentConsent(consent: Record<ConsentName, ConsentState>): Consent {
+  return Object.fromEntries(CONSENT_NAMES.map((name) => [name, consent[name]?.granted ?? false])) as Consent;
+}
+
+/** `fred@bloggs.com` → `fr***@bl***.com`; `alice.bloggs@gmail.co.uk` → `al***@gm***.uk` (lumina's masking). */
+export function maskEmail(email: string): string {
+  const [local = '', domain = ''] = email.split('@');
+  const domainParts = domain.split('.');
+  const tld = domainParts.length > 1 ? domainParts.at(-1) : '';
+  return `${local.slice(0, 2)}***@${(domainParts[0] ?? '').slice(0, 2)}***${tld ? `.${tld}` : ''}`;
+}
