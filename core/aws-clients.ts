@@ -14,7 +14,8 @@ export const documentClient = DynamoDBDocumentClient.from(dynamoDbClient, {
   // Optional fields arrive as `undefined`; storing them as absent beats failing the write.
   marshallOptions: { removeUndefinedValues: true },
 });
-export const sesClient = new SESClient({});
+// One attempt: a failed send is retried by the workflow, with backoff and visible in its history, not hidden here.
+export const sesClient = new SESClient({ maxAttempts: 1 });
 export const sfnClient = new SFNClient({});
 
 /** The application table's name (TABLE_NAME), read when used so tests can give each file its own table. */

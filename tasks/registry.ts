@@ -23,7 +23,65 @@ export interface TaskFunction {
   access: TaskAccess;
 }
 
-export const taskFunctions: readonly TaskFunction[] = [];
+export const taskFunctions: readonly TaskFunction[] = [
+  // Registration (statemachines/registration.asl.json)
+  {
+    name: 'validate-registration',
+    entry: 'tasks/validate-registration.ts',
+    description: 'Registration: validate the request and add the settings',
+    timeoutSeconds: 10,
+    access: {},
+  },
+  {
+    name: 'reserve-member',
+    entry: 'tasks/reserve-member.ts',
+    description: 'Registration: reserve the member id and email address in one transaction',
+    timeoutSeconds: 15,
+    access: { table: 'readwrite' },
+  },
+  {
+    name: 'record-consent',
+    entry: 'tasks/record-consent.ts',
+    description: 'Registration: record the consent choices in the ledger',
+    timeoutSeconds: 15,
+    access: { table: 'readwrite' },
+  },
+  {
+    name: 'send-verification-email',
+    entry: 'tasks/send-verification-email.ts',
+    description: 'Registration: store the task token and email the verification link',
+    timeoutSeconds: 20,
+    access: { table: 'readwrite', sendEmail: true },
+  },
+  {
+    name: 'activate-member',
+    entry: 'tasks/activate-member.ts',
+    description: 'Registration: activate the member and claim their anonymous submissions',
+    timeoutSeconds: 30,
+    access: { table: 'readwrite' },
+  },
+  {
+    name: 'send-welcome-email',
+    entry: 'tasks/send-welcome-email.ts',
+    description: 'Registration: welcome the new member, once',
+    timeoutSeconds: 20,
+    access: { table: 'readwrite', sendEmail: true },
+  },
+  {
+    name: 'release-registration',
+    entry: 'tasks/release-registration.ts',
+    description: 'Registration: free the id and address of an expired or failed registration',
+    timeoutSeconds: 30,
+    access: { table: 'readwrite' },
+  },
+  {
+    name: 'send-duplicate-registration-notice',
+    entry: 'tasks/send-duplicate-registration-notice.ts',
+    description: 'Registration: tell the owner of an address that someone tried to register with it',
+    timeoutSeconds: 20,
+    access: { table: 'read', sendEmail: true },
+  },
+];
 
 /** `send-verification-email` → `SendVerificationEmailFunctionArn`, the substitution key used in the ASL files. */
 export function functionArnSubstitution(name: string): string {

@@ -4,12 +4,12 @@ import type { createApp as CreateApp } from '../../api/app.js';
 import { startApiServer } from '../../api/server.js';
 import { findFreePort } from '../../infra/local/ports.js';
 import { useLocalAws, type LocalAwsEnv } from '../helpers/aws-env.js';
-import { startSfnFaultProxy, type SfnFaultProxy } from '../helpers/sfn-fault-proxy.js';
+import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { startLocalSfn, type LocalSfn } from '../helpers/local-stepfunctions.js';
 
 let env: LocalAwsEnv;
 let stepFunctions: LocalSfn;
-let sfn: SfnFaultProxy;
+let sfn: FaultProxy;
 let createApp: typeof CreateApp;
 
 /**
@@ -25,7 +25,7 @@ beforeAll(async () => {
   env = await useLocalAws('health');
   // The real local Step Functions endpoint, behind a proxy that can inject failures.
   stepFunctions = await startLocalSfn();
-  sfn = await startSfnFaultProxy(stepFunctions.server.url);
+  sfn = await startFaultProxy(stepFunctions.server.url);
   process.env.AWS_ENDPOINT_URL_SFN = sfn.url;
   createApp = await loadApp();
 });

@@ -190,6 +190,44 @@ describe('task tokens', () => {
   });
 });
 
+describe('TimeoutSecondsPath', () => {
+  it('reads the timeout from the state input, not from the Parameters output', async () => {
+    const arn = await sfn.createMachine('timeout-from-input', {
+      StartAt: 'AwaitApproval',
+      States: {
+        AwaitApproval: {
+          ...approvalMachine(1).States.AwaitApproval,
+          TimeoutSeconds: undefined,
+          TimeoutSecondsPath: '$.settings.waitSeconds',
+        },
+        Approved: { Type: 'Succeed' },
+        Rejected: { Type: 'Pass', End: true },
+        Expired: { Type: 'Pass', End: true },
+      },
+    });
+    const started = await client.send(
+      new StartExecutionCommand({
+        stateMachineArn: arn,
+        name: 'timeout-from-input',
+        input: JSON.stringify({ settings: { waitSeconds: 300 } }),
+      }),
+    );
+    const execution = await finished(started.executionArn!);
+    const events = await historyOf(client, started.executionArn!);
+    expect(statePath(events)).toEqual(['AwaitApproval', 'Expired']);
+    expect(events.find((event) => event.type === 'TaskScheduled')?.taskScheduledEventDetails).toMatchObject({
+      timeoutInSeconds: 300,
+    });
+    // The task received its own Parameters, not the wrapper that carries the timeout.
+    expect(
+      JSON.parse(
+        events.find((event) => event.type === 'TaskScheduled')!.taskScheduledEventDetails!.parameters!,
+      ),
+    ).toHaveProperty('FunctionName');
+    expect(JSON.parse(execution.output!).timeout.Error).toBe('States.Timeout');
+  });
+});
+
 describe('time beyond setTimeout (24.8 days)', () => {
   it('does not fire a 30-day task timeout or a 30-day Wait at once', async () => {
     const unscaled = await startLocalSfn({ timeScale: 1 });

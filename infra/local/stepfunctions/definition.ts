@@ -66,10 +66,13 @@ function prepareStates(
 
 function prepareState(state: JsonObject, timeScale: number, states: Map<string, StateInfo>): JsonObject {
   const out = redirectExecutionContext(state) as JsonObject;
+  // `"ResultPath": "$"` means "replace the input", the default; the interpreter would instead write a key named "$".
+  if (out.ResultPath === '$') delete out.ResultPath;
   if (Array.isArray(out.Retry))
     out.Retry = out.Retry.map((retrier) => scaleRetrier(retrier as JsonObject, timeScale));
   switch (state.Type) {
     case 'Task':
+      carryDynamicTimeouts(out);
       delete out.TimeoutSecondsPath;
       delete out.HeartbeatSeconds;
       delete out.HeartbeatSecondsPath;
@@ -99,6 +102,44 @@ function prepareState(state: JsonObject, timeScale: number, states: Map<string, 
     default:
       return out;
   }
+}
+
+/**
+ * `TimeoutSecondsPath` and `HeartbeatSecondsPath` refer to the state's input, but a task override only sees the
+ * input after `Parameters`. So the paths are evaluated by `Parameters` itself, beside the original template, and
+ * the override unwraps them (see `unwrapTaskInput`).
+ */
+function carryDynamicTimeouts(task: JsonObject): void {
+  const timeoutPath = task.TimeoutSecondsPath;
+  const heartbeatPath = task.HeartbeatSecondsPath;
+  if (typeof timeoutPath !== 'string' && typeof heartbeatPath !== 'string') return;
+  const wrapped: JsonObject =
+    'Parameters' in task
+      ? { [WRAPPED_PARAMETERS]: task.Parameters as Json }
+      : { [`${WRAPPED_PARAMETERS}.$`]: '$' };
+  if (typeof timeoutPath === 'string') wrapped[`${WRAPPED_TIMEOUT}.$`] = timeoutPath;
+  if (typeof heartbeatPath === 'string') wrapped[`${WRAPPED_HEARTBEAT}.$`] = heartbeatPath;
+  task.Parameters = wrapped;
+}
+
+const WRAPPED_PARAMETERS = '__parameters';
+const WRAPPED_TIMEOUT = '__timeoutSeconds';
+const WRAPPED_HEARTBEAT = '__heartbeatSeconds';
+
+/** The task's real input and its dynamic timeouts, from what `carryDynamicTimeouts` made Parameters produce. */
+export function unwrapTaskInput(
+  original: JsonObject,
+  input: Json,
+): { input: Json; timeoutSeconds?: unknown; heartbeatSeconds?: unknown } {
+  if (typeof original.TimeoutSecondsPath !== 'string' && typeof original.HeartbeatSecondsPath !== 'string') {
+    return { input };
+  }
+  const wrapped = (input ?? {}) as JsonObject;
+  return {
+    input: wrapped[WRAPPED_PARAMETERS] ?? null,
+    timeoutSeconds: wrapped[WRAPPED_TIMEOUT],
+    heartbeatSeconds: wrapped[WRAPPED_HEARTBEAT],
+  };
 }
 
 function scaleRetrier(retrier: JsonObject, timeScale: number): JsonObject {

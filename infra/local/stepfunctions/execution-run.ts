@@ -11,6 +11,7 @@ import {
   EXECUTION_CONTEXT_KEY,
   TASK_TOKEN_PLACEHOLDER,
   readReferencePath,
+  unwrapTaskInput,
   type PreparedDefinition,
   type StateInfo,
 } from './definition.js';
@@ -310,7 +311,7 @@ export class ExecutionRun {
   private async runTask(
     name: string,
     info: StateInfo,
-    input: Json,
+    rawTaskInput: Json,
     resumeWaiting?: WaitingTask,
   ): Promise<Json> {
     if (this.closed) throw new ExecutionClosed();
@@ -318,8 +319,10 @@ export class ExecutionRun {
     if (this.closed) throw new ExecutionClosed();
     const state = info.original;
     const resource = parseResource(String(state.Resource));
-    const timeoutSeconds = secondsField(state, 'TimeoutSeconds', input);
-    const heartbeatSeconds = secondsField(state, 'HeartbeatSeconds', input);
+    const unwrapped = unwrapTaskInput(state, rawTaskInput);
+    const input = unwrapped.input;
+    const timeoutSeconds = secondsField(state, 'TimeoutSeconds', unwrapped.timeoutSeconds);
+    const heartbeatSeconds = secondsField(state, 'HeartbeatSeconds', unwrapped.heartbeatSeconds);
 
     if (!resumeWaiting) {
       if (resource.kind === 'direct-lambda') {
@@ -512,16 +515,16 @@ function parseResource(resource: string): TaskResource {
   );
 }
 
+/** A literal `TimeoutSeconds`/`HeartbeatSeconds`, or the value its `...Path` selected from the state input. */
 function secondsField(
   state: Record<string, unknown>,
   field: 'TimeoutSeconds' | 'HeartbeatSeconds',
-  input: Json,
+  value: unknown,
 ) {
   const literal = state[field];
   if (typeof literal === 'number') return literal;
   const path = state[`${field}Path`];
   if (typeof path !== 'string') return undefined;
-  const value = readReferencePath(path, input);
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
     throw new WorkflowError('States.Runtime', `${field}Path '${path}' must point to a positive integer`);
   }

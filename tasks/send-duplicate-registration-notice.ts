@@ -1,0 +1,42 @@
+/**
+ * When a registration names an address that already belongs to a member, the requester is not told (that would let
+ * anyone probe which addresses are registered); the address's owner is, by email, with their member id.
+ */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { documentClient, tableName } from '../core/aws-clients.js';
+import { requiredEnv } from '../core/config.js';
+import { renderEmail } from '../core/email/render.js';
+import { sendEmail } from '../core/email/send.js';
+import { rethrowAwsError } from '../core/errors.js';
+import { keys } from '../core/keys.js';
+import { MemberIdSchema, type MemberItem } from '../core/members/model.js';
+import { parseTaskInput } from '../core/task-input.js';
+
+const InputSchema = z.object({ email: z.email(), requestedMemberId: MemberIdSchema });
+
+export const handler = async (event: unknown) => {
+  const { email, requestedMemberId } = parseTaskInput(InputSchema, event);
+  try {
+    const owner = await documentClient.send(new GetCommand({ TableName: tableName(), Key: keys.memberEmail(email) }));
+    const ownerId = owner.Item?.memberId as string | undefined;
+    if (!ownerId) return { sent: false, reason: 'address no longer registered' };
+    const profile = await documentClient.send(new GetCommand({ TableName: tableName(), Key: keys.member(ownerId) }));
+    const member = profile.Item as MemberItem | undefined;
+    // A pending registration holding the address expires by itself; only an active member is told.
+    if (member?.status !== 'active') return { sent: false, reason: 'address held by a pending registration' };
+    const notice = renderEmail({
+      subject: 'Someone tried to register with your email address',
+      greeting: `Hello ${member.fullName},`,
+      paragraphs: [
+        `Someone asked to register the alumni profile ${requestedMemberId} with this email address, which already belongs to your profile ${member.id}.`,
+        'If it was you, sign in from the alumni site instead: we will email you a link. If it was not, you can ignore this email; nothing has changed.',
+      ],
+      action: { label: 'Go to the alumni site', url: requiredEnv('SITE_URL') },
+    });
+    const messageId = await sendEmail(member.email, notice);
+    return { sent: true, messageId };
+  } catch (error) {
+    rethrowAwsError(error);
+  }
+};

@@ -1,0 +1,363 @@
+/**
+ * The registration workflow (statemachines/registration.asl.json) on the local runtime, with its real task Lambdas,
+ * DynamoDB Local and the SES emulator (behind a proxy that can inject SES throttling). Asserts the path of states,
+ * retry counts, what is stored and which emails arrive.
+ */
+import { randomUUID } from 'node:crypto';
+import { SendTaskSuccessCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { documentClient } from '../../core/aws-clients.js';
+import { indexKeys, keys } from '../../core/keys.js';
+import type { MemberItem } from '../../core/members/model.js';
+import { useLocalAws, type LocalAwsEnv } from '../helpers/aws-env.js';
+import { sesThrottled, startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
+import { awaitEmails, emailsTo, linkTokenIn } from '../helpers/inbox.js';
+import {
+  count,
+  eventually,
+  historyOf,
+  startLocalSfn,
+  statePath,
+  type LocalSfn,
+} from '../helpers/local-stepfunctions.js';
+
+/** One workflow second is 1 ms: retries take milliseconds, a 600 s verification wait 0.6 s. */
+const TIME_SCALE = 0.001;
+const SITE_URL = 'https://alumni.example.test';
+
+let env: LocalAwsEnv;
+let ses: FaultProxy;
+let sfn: LocalSfn;
+let registrationArn: string;
+
+beforeAll(async () => {
+  env = await useLocalAws('registration');
+  ses = await startFaultProxy(env.sesUrl);
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_SES: ses.url,
+    SITE_URL,
+    EMAIL_SENDER: 'no-reply@alumni.example.test',
+  });
+  delete process.env.VERIFICATION_TIMEOUT_SECONDS;
+  sfn = await startLocalSfn({ timeScale: TIME_SCALE });
+  registrationArn = await sfn.createMachine('registration', 'statemachines/registration.asl.json');
+});
+
+afterAll(async () => {
+  await sfn.stop();
+  await ses.stop();
+});
+
+function registration(overrides: Record<string, unknown> = {}) {
+  return {
+    anonymousId: randomUUID(),
+    fullName: 'Fred Bloggs',
+    email: `fred.${randomUUID().slice(0, 8)}@bloggs.example`,
+    yearOfGraduation: 1980,
+    consent: { consentNews: true, consentNetwork: true, consentMembers: true, consentStudents: false },
+    ...overrides,
+  };
+}
+
+async function register(memberId: string, body = registration(), name = `reg-${memberId}`) {
+  const executionArn = await sfn.start(registrationArn, name, { memberId, registration: body });
+  return { executionArn, body };
+}
+
+async function getMember(memberId: string): Promise<MemberItem | undefined> {
+  const result = await documentClient.send(
+    new GetCommand({ TableName: env.tableName, Key: keys.member(memberId) }),
+  );
+  return result.Item as MemberItem | undefined;
+}
+
+async function partition(memberId: string) {
+  const result = await documentClient.send(
+    new QueryCommand({
+      TableName: env.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.memberPartition(memberId) },
+    }),
+  );
+  return result.Items ?? [];
+}
+
+/**
+ * What redeeming the emailed link does, as a person would: wait for the verification email, then answer the task
+ * token stored with the pending member.
+ */
+async function verify(memberId: string, email: string, emailsToExpect = 1): Promise<string> {
+  await awaitEmails(env.sesUrl, email, emailsToExpect);
+  const member = await eventually(async () => {
+    const item = await getMember(memberId);
+    return item?.verificationTaskToken ? item : undefined;
+  });
+  const verifiedAt = new Date().toISOString();
+  await sfn.client.send(
+    new SendTaskSuccessCommand({
+      taskToken: member.verificationTaskToken,
+      output: JSON.stringify({ verifiedAt }),
+    }),
+  );
+  return member.verificationTaskToken!;
+}
+
+async function putActiveMember(memberId: string, email: string) {
+  const now = new Date().toISOString();
+  const item: MemberItem = {
+    ...keys.member(memberId),
+    entity: 'member',
+    id: memberId,
+    status: 'active',
+    fullName: 'Alice Bloggs',
+    email,
+    phone: null,
+    yearOfGraduation: 1979,
+    consent: {
+      consentNews: { granted: false, since: now },
+      consentNetwork: { granted: false, since: now },
+      consentMembers: { granted: false, since: now },
+      consentStudents: { granted: false, since: now },
+    },
+    anonymousIds: [],
+    isAdmin: false,
+    registeredAt: now,
+    createdAt: now,
+    updatedAt: now,
+    emailVerifiedAt: now,
+    ...indexKeys.activeMember(memberId),
+  };
+  await documentClient.send(new PutCommand({ TableName: env.tableName, Item: item }));
+  await documentClient.send(
+    new PutCommand({
+      TableName: env.tableName,
+      Item: { ...keys.memberEmail(email), entity: 'member-email', memberId, createdAt: now, updatedAt: now },
+    }),
+  );
+  return item;
+}
+
+describe('registration workflow', () => {
+  it('happy path: reserves, records consent, emails a link, activates on verification and welcomes', async () => {
+    const fullName = `<b>Fred</b> "O'Bloggs" & co`;
+    const body = registration({ fullName });
+    const anonymousSubmissions = ['s1', 's2'].map((id) => ({
+      ...keys.submission(`${body.anonymousId}-${id}`),
+      entity: 'submission',
+      submitter: { id: body.anonymousId, verified: false, name: 'Fred' },
+      ...indexKeys.submitterSubmission(body.anonymousId, new Date().toISOString(), id),
+    }));
+    for (const item of anonymousSubmissions) {
+      await documentClient.send(new PutCommand({ TableName: env.tableName, Item: item }));
+    }
+
+    const { executionArn } = await register('fred_bloggs', body);
+    const [verification] = await awaitEmails(env.sesUrl, body.email);
+    expect(verification!.subject).toBe('Confirm your email address for the New Theatre alumni network');
+    expect(verification!.body.text).toContain(`${SITE_URL}/auth?token=`);
+    expect(linkTokenIn(verification!)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // User text is escaped in the HTML part.
+    expect(verification!.body.html).toContain('&lt;b&gt;Fred&lt;/b&gt; &quot;O&#39;Bloggs&quot; &amp; co');
+    expect(verification!.body.html).not.toContain('<b>Fred</b>');
+
+    const pending = await getMember('fred_bloggs');
+    expect(pending).toMatchObject({ status: 'pending', emailVerifiedAt: null });
+    expect(pending?.expiresAt).toBeGreaterThan(Date.now() / 1000);
+
+    await verify('fred_bloggs', body.email);
+    const execution = await sfn.finished(executionArn);
+    expect(execution.status).toBe('SUCCEEDED');
+
+    const events = await historyOf(sfn.client, executionArn);
+    expect(statePath(events)).toEqual([
+      'ValidateRegistration',
+      'ReserveMember',
+      'RecordConsent',
+      'AwaitVerification',
+      'ActivateMember',
+      'SendWelcomeEmail',
+      'Registered',
+    ]);
+    expect(count(events, 'TaskFailed')).toBe(0);
+
+    const member = await getMember('fred_bloggs');
+    expect(member).toMatchObject({ status: 'active', fullName, gsi1pk: 'MEMBERS', gsi1sk: 'fred_bloggs' });
+    expect(member?.emailVerifiedAt).toEqual(expect.any(String));
+    expect(member?.createdAt).toBe(member?.emailVerifiedAt);
+    expect(member?.verificationTaskToken).toBeUndefined();
+    expect(member?.expiresAt).toBeUndefined();
+
+    const ledger = (await partition('fred_bloggs')).filter((item) => item.entity === 'consent');
+    expect(ledger.map((entry) => [entry.consent, entry.granted, entry.source]).sort()).toEqual([
+      ['consentMembers', true, 'registration'],
+      ['consentNetwork', true, 'registration'],
+      ['consentNews', true, 'registration'],
+      ['consentStudents', false, 'registration'],
+    ]);
+
+    for (const submission of anonymousSubmissions) {
+      const moved = await documentClient.send(
+        new GetCommand({ TableName: env.tableName, Key: { pk: submission.pk, sk: submission.sk } }),
+      );
+      expect(moved.Item).toMatchObject({
+        gsi1pk: indexKeys.submitterPartition('fred_bloggs'),
+        submitter: { id: 'fred_bloggs', verified: true, name: fullName },
+      });
+    }
+
+    const emails = await awaitEmails(env.sesUrl, body.email, 2);
+    expect(emails.map((email) => email.subject)).toEqual([
+      'Confirm your email address for the New Theatre alumni network',
+      'Welcome to the New Theatre alumni network',
+    ]);
+  });
+
+  it('a second answer with the same task token is refused and changes nothing', async () => {
+    const { executionArn, body } = await register('reused_link');
+    const token = await verify('reused_link', body.email);
+    await sfn.finished(executionArn);
+    const before = await getMember('reused_link');
+    await expect(
+      sfn.client.send(
+        new SendTaskSuccessCommand({ taskToken: token, output: '{"verifiedAt":"2030-01-01T00:00:00Z"}' }),
+      ),
+    ).rejects.toMatchObject({ name: 'TaskTimedOut' });
+    expect(await getMember('reused_link')).toEqual(before);
+    expect(await awaitEmails(env.sesUrl, body.email, 2)).toHaveLength(2);
+  });
+
+  it('a repeated start of the same request is one execution and sends one email', async () => {
+    const body = registration();
+    const first = await register('double_click', body, 'reg-double-click');
+    const second = await register('double_click', body, 'reg-double-click');
+    expect(second.executionArn).toBe(first.executionArn);
+    await awaitEmails(env.sesUrl, body.email);
+    await sfn.client.send(new StopExecutionCommand({ executionArn: first.executionArn }));
+    expect(await emailsTo(env.sesUrl, body.email)).toHaveLength(1);
+  });
+
+  it('duplicate id: fails with MemberAlreadyExists and touches neither member nor inbox', async () => {
+    const existing = await putActiveMember(
+      'alice_bloggs',
+      `alice.${randomUUID().slice(0, 8)}@bloggs.example`,
+    );
+    const { executionArn, body } = await register('alice_bloggs');
+    const execution = await sfn.finished(executionArn);
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'MemberAlreadyExists' });
+    expect(statePath(await historyOf(sfn.client, executionArn))).toEqual([
+      'ValidateRegistration',
+      'ReserveMember',
+      'MemberIdTaken',
+    ]);
+    expect(await getMember('alice_bloggs')).toEqual(existing);
+    expect(await emailsTo(env.sesUrl, body.email)).toEqual([]);
+  });
+
+  it('duplicate email: fails with EmailAlreadyRegistered and tells only the address owner', async () => {
+    const ownerEmail = `owner.${randomUUID().slice(0, 8)}@bloggs.example`;
+    await putActiveMember('address_owner', ownerEmail);
+    const { executionArn } = await register('newcomer', registration({ email: ownerEmail.toUpperCase() }));
+    const execution = await sfn.finished(executionArn);
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'EmailAlreadyRegistered' });
+    expect(statePath(await historyOf(sfn.client, executionArn))).toEqual([
+      'ValidateRegistration',
+      'ReserveMember',
+      'NotifyAddressOwner',
+      'EmailTaken',
+    ]);
+    expect(await getMember('newcomer')).toBeUndefined();
+    const [notice] = await awaitEmails(env.sesUrl, ownerEmail);
+    expect(notice!.subject).toBe('Someone tried to register with your email address');
+    expect(notice!.body.text).toContain('address_owner');
+  });
+
+  it('verification timeout: releases the id and the address, which can then be registered again', async () => {
+    process.env.VERIFICATION_TIMEOUT_SECONDS = '600';
+    try {
+      const { executionArn, body } = await register('slow_sloth');
+      await awaitEmails(env.sesUrl, body.email);
+      const execution = await sfn.finished(executionArn);
+      expect(execution.status).toBe('SUCCEEDED');
+      const events = await historyOf(sfn.client, executionArn);
+      expect(statePath(events)).toEqual([
+        'ValidateRegistration',
+        'ReserveMember',
+        'RecordConsent',
+        'AwaitVerification',
+        'ReleaseExpired',
+        'RegistrationExpired',
+      ]);
+      expect(count(events, 'TaskTimedOut')).toBe(1);
+      expect(await partition('slow_sloth')).toEqual([]);
+      const address = await documentClient.send(
+        new GetCommand({ TableName: env.tableName, Key: keys.memberEmail(body.email) }),
+      );
+      expect(address.Item).toBeUndefined();
+
+      const again = await register('slow_sloth', body, 'reg-slow-sloth-again');
+      await verify('slow_sloth', body.email, 2);
+      expect((await sfn.finished(again.executionArn)).status).toBe('SUCCEEDED');
+    } finally {
+      delete process.env.VERIFICATION_TIMEOUT_SECONDS;
+    }
+  });
+
+  it('SES throttling twice then succeeding: retried with backoff, one verification email', async () => {
+    ses.failNext(2, sesThrottled);
+    const { executionArn, body } = await register('patient_pat');
+    await verify('patient_pat', body.email);
+    expect((await sfn.finished(executionArn)).status).toBe('SUCCEEDED');
+    const events = await historyOf(sfn.client, executionArn);
+    expect(statePath(events)).toContain('Registered');
+    expect(statePath(events).filter((name) => name === 'AwaitVerification')).toHaveLength(1);
+    const failures = events.filter((event) => event.type === 'TaskFailed');
+    expect(failures).toHaveLength(2);
+    expect(failures.map((event) => event.taskFailedEventDetails?.error)).toEqual([
+      'RetryableError',
+      'RetryableError',
+    ]);
+    const emails = await awaitEmails(env.sesUrl, body.email, 2);
+    expect(emails.filter((email) => email.subject.startsWith('Confirm'))).toHaveLength(1);
+  });
+
+  it('a failure after the reservation is compensated: nothing half-made is left', async () => {
+    ses.failNext(10, sesThrottled);
+    const { executionArn, body } = await register('unlucky_una');
+    const execution = await sfn.finished(executionArn);
+    ses.failNext(0, sesThrottled);
+    expect(execution).toMatchObject({
+      status: 'FAILED',
+      error: 'RegistrationFailed',
+      cause: 'RetryableError',
+    });
+    const events = await historyOf(sfn.client, executionArn);
+    expect(statePath(events)).toEqual([
+      'ValidateRegistration',
+      'ReserveMember',
+      'RecordConsent',
+      'AwaitVerification',
+      'ReleaseAfterFailure',
+      'RegistrationFailed',
+    ]);
+    // One attempt and MaxAttempts (4) retries.
+    expect(count(events, 'TaskFailed')).toBe(5);
+    expect(await partition('unlucky_una')).toEqual([]);
+    expect(await emailsTo(env.sesUrl, body.email)).toEqual([]);
+  });
+
+  it('invalid input started directly (not through the API) fails before anything is written', async () => {
+    const executionArn = await sfn.start(registrationArn, 'reg-bad-input', {
+      memberId: 'Not Valid!',
+      registration: registration({ email: 'nope' }),
+    });
+    const execution = await sfn.finished(executionArn);
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'InvalidInput' });
+    expect(execution.cause).toContain('memberId');
+    expect(execution.cause).not.toContain('nope');
+    expect(statePath(await historyOf(sfn.client, executionArn))).toEqual([
+      'ValidateRegistration',
+      'RegistrationInvalid',
+    ]);
+  });
+});
