@@ -4,6 +4,8 @@ import { logger } from '../core/logger.js';
 import { registerDocs } from './docs.js';
 import { errorHandler, notFound, validationErrorHook } from './errors.js';
 import { checkHealth, dependencyChecks, healthRoute } from './health.js';
+import { registerAuthRoutes } from './routes/auth.js';
+import { registerMemberRoutes } from './routes/members.js';
 
 export interface AppDependencies {
   /** Upper bound of each `/health` dependency check. */
@@ -33,6 +35,8 @@ export function createApp(deps: AppDependencies = {}) {
     const health = await checkHealth(dependencyChecks, healthCheckTimeoutMs, packageJson.version);
     return c.json(health, health.status === 'ok' ? 200 : 500);
   });
+  registerAuthRoutes(app);
+  registerMemberRoutes(app);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

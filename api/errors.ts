@@ -2,23 +2,16 @@ import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
+import { camelizeKeys } from '../core/case.js';
+import { HttpError } from '../core/http-error.js';
 import { logger } from '../core/logger.js';
+
+export { HttpError };
 
 /*
  * lumina's (FastAPI's) error contract, which the alumni sites parse: app errors are `{"detail": "<message>"}`,
  * validation failures are 422 `{"detail": [{"type", "loc", "msg"}]}` with `loc` like `["body", "email"]`.
  */
-
-/** An error whose message is safe and meant for the caller: `throw new HttpError(404, 'Member not found')`. */
-export class HttpError extends Error {
-  override name = 'HttpError';
-  constructor(
-    readonly status: ContentfulStatusCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export interface ValidationIssue {
   type: string;
@@ -43,8 +36,9 @@ export function validationErrorHook(
   c: Context,
 ): Response | undefined {
   if (result.success) return undefined;
-  // zod-validator also hands over the raw input; it tells a missing field from a wrong one.
-  const input = 'data' in result ? result.data : undefined;
+  // zod-validator also hands over the raw input; it tells a missing field from a wrong one. Bodies are validated
+  // after their snake_case keys are camelized, and issue paths are camelCase, so look the value up the same way.
+  const input = camelizeKeys('data' in result ? result.data : undefined);
   const location = locationByTarget[result.target] ?? result.target;
   const detail = result.error.issues.map((issue) => toValidationIssue(issue, location, input));
   return c.json({ detail }, 422);

@@ -6,7 +6,10 @@ export function camelizeKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(camelizeKeys);
   if (value && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>).map(([key, item]) => [toCamelCase(key), camelizeKeys(item)]),
+      Object.entries(value as Record<string, unknown>).map(([key, item]) => [
+        toCamelCase(key),
+        camelizeKeys(item),
+      ]),
     );
   }
   return value;

@@ -29,7 +29,10 @@ export const keys = {
     sk: `CONSENT#${at}#${consent}`,
   }),
   consentPrefix: 'CONSENT#',
-  session: (memberId: string, sessionId: string): ItemKey => ({ pk: `MEMBER#${memberId}`, sk: `SESSION#${sessionId}` }),
+  session: (memberId: string, sessionId: string): ItemKey => ({
+    pk: `MEMBER#${memberId}`,
+    sk: `SESSION#${sessionId}`,
+  }),
   sessionPrefix: 'SESSION#',
   link: (tokenHash: string): ItemKey => ({ pk: `LINK#${tokenHash}`, sk: 'LINK' }),
   submission: (submissionId: string): ItemKey => ({ pk: `SUBMISSION#${submissionId}`, sk: 'SUBMISSION' }),

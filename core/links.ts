@@ -24,6 +24,8 @@ export interface LinkItem {
   redeemedAt?: string;
   /** The session the redemption created (for lumina-era sites that keep using the link token as Bearer). */
   sessionId?: string;
+  /** Set when the redemption has finished (its session exists, or it was refused): nobody need wait for it. */
+  settledAt?: string;
 }
 
 /** Link tokens are 43 url-safe characters, unlike the JWT session tokens (three dot-separated parts). */

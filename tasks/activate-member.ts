@@ -58,7 +58,9 @@ async function activate(memberId: string, executionName: string, verifiedAt: str
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
     // A retry after the update succeeded: the member is already active with this verification time.
-    const current = await documentClient.send(new GetCommand({ TableName: tableName(), Key: keys.member(memberId) }));
+    const current = await documentClient.send(
+      new GetCommand({ TableName: tableName(), Key: keys.member(memberId) }),
+    );
     const member = current.Item as MemberItem | undefined;
     if (member?.status === 'active' && member.emailVerifiedAt === verifiedAt) return member;
     throw new WorkflowTaskError(taskErrors.invalidInput, 'No pending registration for this execution');

@@ -23,7 +23,8 @@ export const handler = async (event: unknown) => {
     );
     const unprocessed = Object.values(result.UnprocessedItems ?? {}).flat().length;
     // Unprocessed items mean throttling: let the workflow retry the whole (idempotent) step.
-    if (unprocessed > 0) throw new WorkflowTaskError(taskErrors.retryable, `${unprocessed} consent entries unprocessed`);
+    if (unprocessed > 0)
+      throw new WorkflowTaskError(taskErrors.retryable, `${unprocessed} consent entries unprocessed`);
   } catch (error) {
     rethrowAwsError(error);
   }

@@ -18,7 +18,9 @@ const InputSchema = z.object({ memberId: MemberIdSchema, executionName: z.string
 export const handler = async (event: unknown) => {
   const { memberId, executionName } = parseTaskInput(InputSchema, event);
   try {
-    const found = await documentClient.send(new GetCommand({ TableName: tableName(), Key: keys.member(memberId) }));
+    const found = await documentClient.send(
+      new GetCommand({ TableName: tableName(), Key: keys.member(memberId) }),
+    );
     const member = found.Item as MemberItem | undefined;
     const ours = member?.status === 'pending' && member.registrationExecution === executionName;
     if (member && !ours) return { released: false, reason: 'not this execution’s pending registration' };
@@ -74,7 +76,8 @@ async function deleteConsentEntries(memberId: string): Promise<void> {
         }),
       );
       const unprocessed = Object.values(result.UnprocessedItems ?? {}).flat().length;
-      if (unprocessed > 0) throw new WorkflowTaskError(taskErrors.retryable, `${unprocessed} deletes unprocessed`);
+      if (unprocessed > 0)
+        throw new WorkflowTaskError(taskErrors.retryable, `${unprocessed} deletes unprocessed`);
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey);

@@ -18,10 +18,14 @@ const InputSchema = z.object({ email: z.email(), requestedMemberId: MemberIdSche
 export const handler = async (event: unknown) => {
   const { email, requestedMemberId } = parseTaskInput(InputSchema, event);
   try {
-    const owner = await documentClient.send(new GetCommand({ TableName: tableName(), Key: keys.memberEmail(email) }));
+    const owner = await documentClient.send(
+      new GetCommand({ TableName: tableName(), Key: keys.memberEmail(email) }),
+    );
     const ownerId = owner.Item?.memberId as string | undefined;
     if (!ownerId) return { sent: false, reason: 'address no longer registered' };
-    const profile = await documentClient.send(new GetCommand({ TableName: tableName(), Key: keys.member(ownerId) }));
+    const profile = await documentClient.send(
+      new GetCommand({ TableName: tableName(), Key: keys.member(ownerId) }),
+    );
     const member = profile.Item as MemberItem | undefined;
     // A pending registration holding the address expires by itself; only an active member is told.
     if (member?.status !== 'active') return { sent: false, reason: 'address held by a pending registration' };

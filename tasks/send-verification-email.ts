@@ -37,14 +37,19 @@ export const handler = async (event: unknown) => {
       'If you did not register, ignore this email: the registration is removed when the link expires.',
     ],
     action: { label: 'Confirm my email address', url: linkUrl(requiredEnv('SITE_URL'), token) },
-    footnote: hours >= 1 ? `The link works once, for ${hours} hours.` : 'The link works once, for a short time.',
+    footnote:
+      hours >= 1 ? `The link works once, for ${hours} hours.` : 'The link works once, for a short time.',
   });
   const messageId = await sendEmail(member.email, email);
   return { sent: true, messageId };
 };
 
 /** Only the pending registration of this execution may take the token (never an active member's profile). */
-async function storeTaskToken(memberId: string, executionName: string, taskToken: string): Promise<MemberItem> {
+async function storeTaskToken(
+  memberId: string,
+  executionName: string,
+  taskToken: string,
+): Promise<MemberItem> {
   try {
     const result = await documentClient.send(
       new UpdateCommand({

@@ -16,9 +16,4 @@ export interface AuthVariables {
   auth: AuthenticatedMember | null;
 }
 
-export const authMessages = {
-  required: 'Authorization required',
-  invalid: 'Invalid or expired token',
-  memberGone: 'Member no longer exists',
-  forbidden: 'You do not have permission to perform this action',
-} as const;
+export { authMessages } from '../../core/auth/messages.js';

@@ -19,7 +19,10 @@ export async function sendEmail(to: string, email: RenderedEmail): Promise<strin
         Destination: { ToAddresses: [to] },
         Message: {
           Subject: { Data: email.subject, Charset: 'UTF-8' },
-          Body: { Html: { Data: email.html, Charset: 'UTF-8' }, Text: { Data: email.text, Charset: 'UTF-8' } },
+          Body: {
+            Html: { Data: email.html, Charset: 'UTF-8' },
+            Text: { Data: email.text, Charset: 'UTF-8' },
+          },
         },
       }),
       { abortSignal: AbortSignal.timeout(SEND_TIMEOUT_MS) },

@@ -4,12 +4,13 @@
  * reads in AWS. `start.ts` runs this under signal handling; tests can start it in-process.
  */
 import { join, resolve } from 'node:path';
+import { ensureLocalSigningKey } from '../../core/auth/signing-key.js';
 import { localDefaults, stateMachineArnVariable } from '../../core/config.js';
 import { taskFunctions, type TaskFunction } from '../../tasks/registry.js';
 import { lintWorkflowDefinition } from '../asl-lint.js';
 import { applySubstitutions, listWorkflows, repoRoot, workflowSubstitutions } from '../workflows.js';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb.js';
-import { assertPortFree } from './ports.js';
+import { LOCAL_HOST, assertPortFree } from './ports.js';
 import { startSesEmulator, type SesEmulator } from './ses.js';
 import type { LocalSettings } from './settings.js';
 import { LocalStepFunctions } from './stepfunctions/engine.js';
@@ -68,6 +69,10 @@ export async function startLocalSystem(
 
     const dynamo: DynamoDbLocal = await dynamoDbStarting;
     configureEnvironment(settings, { dynamoDb: dynamo.endpoint, ses: ses.url, sfn: sfnServer.url });
+    // Session tokens are signed with a key made once and kept with the local data (in AWS it comes from a secret).
+    if (!process.env.SESSION_SIGNING_KEY && !process.env.SESSION_SIGNING_KEY_FILE) {
+      process.env.SESSION_SIGNING_KEY_FILE = await ensureLocalSigningKey(dataDir);
+    }
 
     const substitutions = workflowSubstitutions((task) => engine.functionArn(task.name), tasks);
     const stateMachines: Record<string, string> = {};
@@ -124,4 +129,6 @@ function configureEnvironment(
   process.env.AWS_ENDPOINT_URL_SFN = endpoints.sfn;
   process.env.TABLE_NAME = settings.tableName;
   process.env.EMAIL_SENDER ||= localDefaults.emailSender;
+  // Emailed links open this API's own `/auth` page unless a site is configured.
+  process.env.SITE_URL ||= `http://${LOCAL_HOST}:${settings.apiPort}`;
 }

@@ -1,0 +1,292 @@
+/**
+ * lumina's `/auth` routes (session checks) and ours: redeem an emailed link, log out, log out everywhere, and the
+ * page an emailed link opens when the configured site is this API (the local default).
+ */
+import { createHash } from 'node:crypto';
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { redeemLink } from '../../core/auth/redeem.js';
+import { revokeAllSessions, revokeSession } from '../../core/auth/sessions.js';
+import { camelizeKeys } from '../../core/case.js';
+import { authMessages } from '../auth/contract.js';
+import { authenticate, optionalMember, requireMember } from '../auth/middleware.js';
+
+const ErrorSchema = z
+  .object({ detail: z.string().openapi({ example: authMessages.invalid }) })
+  .openapi('Error', { description: 'lumina error shape' });
+
+const ValidationErrorSchema = z
+  .object({
+    detail: z.array(
+      z.object({
+        type: z.string().openapi({ example: 'missing' }),
+        loc: z.array(z.union([z.string(), z.number()])).openapi({ example: ['body', 'token'] }),
+        msg: z.string().openapi({ example: 'Field required' }),
+      }),
+    ),
+  })
+  .openapi('ValidationError');
+
+const error = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: ErrorSchema } },
+});
+const unauthorized = error(
+  `\`${authMessages.required}\`, \`${authMessages.invalid}\` or \`${authMessages.memberGone}\``,
+);
+const ok = {
+  description: 'Done',
+  content: { 'application/json': { schema: z.literal('OK') } },
+};
+const bearer = [{ bearerAuth: [] }];
+
+const SessionCheckSchema = z
+  .object({
+    id: z.string().openapi({ example: 'fred_bloggs' }),
+    expiresAt: z
+      .string()
+      .openapi({ description: 'ISO time the session ends', example: '2026-12-01T12:00:00.000Z' }),
+  })
+  .openapi('SessionCheck');
+
+const OptionalSessionCheckSchema = z
+  .object({ id: z.string().nullable(), expiresAt: z.string().nullable() })
+  .openapi('OptionalSessionCheck');
+
+// Snake_case keys are accepted too (lumina's sites send either); validated after camelizing.
+const RedeemBodySchema = z.preprocess(
+  camelizeKeys,
+  z.object({ token: z.string().min(1).max(1024).openapi({ description: 'The token from an emailed link' }) }),
+);
+
+const RedeemResultSchema = z
+  .object({
+    sessionToken: z.string().openapi({ description: 'Send as `Authorization: Bearer <sessionToken>`' }),
+    memberId: z.string().openapi({ example: 'fred_bloggs' }),
+    expiresAt: z.string().openapi({ description: 'ISO time the session ends' }),
+  })
+  .openapi('Redemption');
+
+const checkRequiredRoute = createRoute({
+  method: 'get',
+  path: '/auth/check/required',
+  tags: ['auth'],
+  summary: 'The calling member and when the session ends',
+  security: bearer,
+  middleware: [authenticate] as const,
+  responses: {
+    200: { description: 'Authenticated', content: { 'application/json': { schema: SessionCheckSchema } } },
+    401: unauthorized,
+  },
+});
+
+const checkOptionalRoute = createRoute({
+  method: 'get',
+  path: '/auth/check/optional',
+  tags: ['auth'],
+  summary: 'The calling member, or nulls without an Authorization header',
+  security: [...bearer, {}],
+  middleware: [authenticate] as const,
+  responses: {
+    200: {
+      description: 'Authenticated, or no Authorization header',
+      content: { 'application/json': { schema: OptionalSessionCheckSchema } },
+    },
+    401: unauthorized,
+  },
+});
+
+const redeemRoute = createRoute({
+  method: 'post',
+  path: '/auth/redeem',
+  tags: ['auth'],
+  summary: 'Redeems an emailed link (once) for a session token',
+  description:
+    'A registration link also confirms the email address and activates the member. Every link works once and ' +
+    'for a limited time.',
+  request: {
+    body: { required: true, content: { 'application/json': { schema: RedeemBodySchema } } },
+  },
+  responses: {
+    200: { description: 'A new session', content: { 'application/json': { schema: RedeemResultSchema } } },
+    401: error('`Invalid or expired token`, `This link has already been used` or `This link has expired`'),
+    422: { description: 'No token', content: { 'application/json': { schema: ValidationErrorSchema } } },
+    503: error('The registration workflow did not activate the member in time; the link can be used again'),
+  },
+});
+
+const logoutRoute = createRoute({
+  method: 'post',
+  path: '/auth/logout',
+  tags: ['auth'],
+  summary: 'Ends the calling session',
+  security: bearer,
+  middleware: [authenticate] as const,
+  responses: { 200: ok, 401: unauthorized },
+});
+
+const logoutAllRoute = createRoute({
+  method: 'post',
+  path: '/auth/logout-all',
+  tags: ['auth'],
+  summary: "Ends every one of the member's sessions (log out everywhere)",
+  security: bearer,
+  middleware: [authenticate] as const,
+  responses: { 200: ok, 401: unauthorized },
+});
+
+const linkPageRoute = createRoute({
+  method: 'get',
+  path: '/auth',
+  tags: ['auth'],
+  summary: 'The page an emailed link opens: confirming (a POST) redeems the link, opening it does not',
+  request: { query: z.object({ token: z.string().optional() }) },
+  responses: { 200: { description: 'HTML page', content: { 'text/html': { schema: z.string() } } } },
+});
+
+export function registerAuthRoutes(app: OpenAPIHono): void {
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      'A session token from `POST /auth/redeem` (or, for lumina-era sites, the emailed link token)',
+  });
+
+  app.openapi(checkRequiredRoute, (c) => {
+    const { member, expiresAt } = requireMember(c);
+    return c.json({ id: member.id, expiresAt }, 200);
+  });
+
+  app.openapi(checkOptionalRoute, (c) => {
+    const auth = optionalMember(c);
+    return c.json({ id: auth?.member.id ?? null, expiresAt: auth?.expiresAt ?? null }, 200);
+  });
+
+  app.openapi(redeemRoute, async (c) => {
+    const { token } = c.req.valid('json');
+    const { sessionToken, memberId, expiresAt } = await redeemLink(token);
+    return c.json({ sessionToken, memberId, expiresAt }, 200);
+  });
+
+  app.openapi(logoutRoute, async (c) => {
+    const { member, sessionId } = requireMember(c);
+    await revokeSession(member.id, sessionId);
+    return c.json('OK' as const, 200);
+  });
+
+  app.openapi(logoutAllRoute, async (c) => {
+    const { member } = requireMember(c);
+    await revokeAllSessions(member.id);
+    return c.json('OK' as const, 200);
+  });
+
+  app.openapi(linkPageRoute, (c) => c.html(linkPage, 200, linkPageHeaders));
+}
+
+/*
+ * The link page. Mail scanners fetch links before people do, so opening it must change nothing: only the Confirm
+ * button's POST redeems. It inserts no request data into the HTML (the script reads the token from the address
+ * and writes results with textContent only), loads nothing from elsewhere, and its CSP allows exactly its own
+ * inline style and script (by hash) and requests to this origin.
+ */
+const linkPageStyle = `
+body { font-family: system-ui, sans-serif; max-width: 32rem; margin: 3rem auto; padding: 0 1rem; color: #222; }
+button { font: inherit; padding: 0.5rem 1.5rem; cursor: pointer; }
+dt { font-weight: 600; margin-top: 0.5rem; }
+dd { margin: 0; font-family: ui-monospace, monospace; }
+`;
+
+const linkPageScript = `
+(() => {
+  const token = new URLSearchParams(location.search).get('token');
+  // The token is a credential: keep it out of the address bar and the history once read.
+  if (location.search) history.replaceState(null, '', location.pathname);
+  const status = document.getElementById('status');
+  const button = document.getElementById('confirm');
+  if (!token) {
+    status.textContent = 'This page has no link token. Open the link from your email again.';
+    return;
+  }
+  status.textContent = 'Press Confirm to sign in.';
+  button.hidden = false;
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    status.textContent = 'Confirming...';
+    let response;
+    let body = null;
+    try {
+      response = await fetch('auth/redeem', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token }),
+        credentials: 'omit',
+      });
+      body = await response.json().catch(() => null);
+    } catch {
+      status.textContent = 'The server could not be reached. Please try again.';
+      button.disabled = false;
+      return;
+    }
+    if (!response.ok) {
+      const detail = body && typeof body.detail === 'string' ? body.detail : 'The link could not be confirmed.';
+      status.textContent = detail;
+      // Only a temporary failure is worth another press; a used or expired link stays used or expired.
+      button.disabled = response.status < 500;
+      return;
+    }
+    try {
+      sessionStorage.setItem('lumina.sessionToken', body.sessionToken);
+    } catch {
+      // Storage can be disabled; the session still exists.
+    }
+    button.hidden = true;
+    status.textContent = 'Confirmed. You are signed in.';
+    document.getElementById('member').textContent = String(body.memberId);
+    document.getElementById('expires').textContent = new Date(body.expiresAt).toLocaleString();
+    document.getElementById('result').hidden = false;
+  });
+})();
+`;
+
+const linkPage = `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <meta name="referrer" content="no-referrer" />
+    <title>New Theatre alumni: confirm</title>
+    <style>${linkPageStyle}</style>
+  </head>
+  <body>
+    <main>
+      <h1>New Theatre alumni</h1>
+      <p id="status" role="status">This page needs JavaScript to confirm the link.</p>
+      <button id="confirm" type="button" hidden>Confirm</button>
+      <dl id="result" hidden>
+        <dt>Member</dt>
+        <dd id="member"></dd>
+        <dt>Signed in until</dt>
+        <dd id="expires"></dd>
+      </dl>
+    </main>
+    <script>${linkPageScript}</script>
+  </body>
+</html>
+`;
+
+const cspHash = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+
+const linkPageHeaders = {
+  'content-security-policy': [
+    "default-src 'none'",
+    `script-src ${cspHash(linkPageScript)}`,
+    `style-src ${cspHash(linkPageStyle)}`,
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; '),
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+};

@@ -1,0 +1,460 @@
+/**
+ * lumina's member API (`/member`): the same paths, JSON shapes, status codes and error texts, plus the consent
+ * ledger, the export and the erasure. Registration is not done here: `POST /member/{id}` only validates and starts
+ * the registration workflow, which reserves the id and the address in a transaction and emails the link.
+ */
+import { createHash } from 'node:crypto';
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { createMiddleware } from 'hono/factory';
+import { sfnClient } from '../../core/aws-clients.js';
+import { camelizeKeys } from '../../core/case.js';
+import { requiredEnv, stateMachineArnVariable } from '../../core/config.js';
+import { renderEmail } from '../../core/email/render.js';
+import { sendEmail } from '../../core/email/send.js';
+import { WorkflowTaskError, taskErrors } from '../../core/errors.js';
+import { issueLinkToken, linkUrl } from '../../core/links.js';
+import { logger } from '../../core/logger.js';
+import {
+  ConcurrentChangeError,
+  consentLedger,
+  eraseMember,
+  exportMember,
+  getMember,
+  listActiveMembers,
+  updateProfile,
+} from '../../core/members/account.js';
+import {
+  ConsentSchema,
+  MemberIdSchema,
+  RegistrationSchema,
+  limits,
+  maskEmail,
+  toPrivateMember,
+  type MemberItem,
+  type RegistrationRequest,
+} from '../../core/members/model.js';
+import { stableStringify } from '../../core/stable-json.js';
+import { authenticate, requireMember } from '../auth/middleware.js';
+import { authMessages, type AuthVariables } from '../auth/contract.js';
+import { HttpError, validationErrorHook } from '../errors.js';
+
+type MemberEnv = { Variables: AuthVariables };
+
+export const memberMessages = {
+  notFound: 'Member not found',
+  alreadyExists: 'Member already exists',
+  cannotRead: 'You cannot read another member',
+  cannotUpdate: 'You cannot update another member',
+  cannotDelete: 'You cannot delete another member',
+  concurrentChange: 'The member was changed by another request; reload it and try again',
+  emailUnavailable: 'The email could not be sent; please try again later',
+  tooLarge: 'Request body too large',
+} as const;
+
+/** A login link is valid for an hour (lumina's link was a 90-day session token). */
+export const LOGIN_LINK_VALID_SECONDS = 3600;
+const MAX_BODY_BYTES = 16 * 1024;
+
+// ------------------------------------------------------------------------------------------------ schemas
+
+const ErrorSchema = z.object({ detail: z.string() }).openapi('Error');
+const ValidationErrorSchema = z
+  .object({
+    detail: z.array(
+      z.object({ type: z.string(), loc: z.array(z.union([z.string(), z.number()])), msg: z.string() }),
+    ),
+  })
+  .openapi('ValidationError');
+
+/** The `bearerAuth` scheme is registered with the auth routes. */
+const bearer = [{ bearerAuth: [] }];
+
+const OkSchema = z.literal('OK').openapi({ example: 'OK' });
+
+const ConsentBodySchema = ConsentSchema.openapi('Consent');
+
+const PrivateMemberSchema = z
+  .object({
+    id: z.string().openapi({ example: 'fred_bloggs' }),
+    createdAt: z.string().nullable(),
+    email: z.string(),
+    emailVerified: z.boolean(),
+    emailVerifiedAt: z.string().nullable(),
+    phone: z.string().nullable(),
+    yearOfGraduation: z.number().int().nullable(),
+    consent: ConsentBodySchema,
+    anonymousIds: z.array(z.string()),
+    isAdmin: z.boolean(),
+  })
+  .openapi('PrivateMember');
+
+const MemberCheckSchema = z
+  .object({ id: z.string(), maskedEmail: z.string().openapi({ example: 'fr***@bl***.com' }) })
+  .openapi('MemberCheck');
+
+const ConsentLedgerEntrySchema = z
+  .object({
+    consent: z.enum(['consentNews', 'consentNetwork', 'consentMembers', 'consentStudents']),
+    granted: z.boolean(),
+    at: z.string(),
+    source: z.enum(['registration', 'profile-update', 'erasure']),
+  })
+  .openapi('ConsentLedgerEntry');
+
+const MemberExportSchema = z
+  .object({
+    exportedAt: z.string(),
+    profile: PrivateMemberSchema.extend({ fullName: z.string() }),
+    consentLedger: z.array(ConsentLedgerEntrySchema),
+    sessions: z.array(
+      z.object({ id: z.string(), createdAt: z.string().nullable(), validUntil: z.string().nullable() }),
+    ),
+    submissions: z.array(z.record(z.string(), z.unknown())),
+  })
+  .openapi('MemberExport');
+
+/** Request bodies accept camelCase and snake_case keys (lumina's FastAPI did). */
+const RegistrationBodySchema = z.preprocess(camelizeKeys, RegistrationSchema).openapi('Registration');
+
+const MemberUpdateBodySchema = z
+  .preprocess(
+    camelizeKeys,
+    z.object({
+      /** Absent: unchanged; null or blank: removed. */
+      phone: z
+        .string()
+        .trim()
+        .max(limits.phone)
+        .nullable()
+        .optional()
+        .transform((phone) => (phone === '' ? null : phone)),
+      consent: ConsentBodySchema,
+    }),
+  )
+  .openapi('MemberUpdate');
+
+const MemberIdParams = z.object({
+  id: MemberIdSchema.openapi({ param: { name: 'id', in: 'path' }, example: 'fred_bloggs' }),
+});
+
+// ------------------------------------------------------------------------------------------------ responses
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const errors = {
+  unauthorized: json(
+    ErrorSchema,
+    `${authMessages.required}, ${authMessages.invalid} or ${authMessages.memberGone}`,
+  ),
+  validation: json(ValidationErrorSchema, 'The request does not validate'),
+};
+const selfErrors = (forbidden: string) => ({
+  401: errors.unauthorized,
+  403: json(ErrorSchema, forbidden),
+  422: errors.validation,
+});
+
+// ------------------------------------------------------------------------------------------------ middleware
+
+/** Requires a session of the member named by the path (after `authenticate`): 401, then 403 with `message`. */
+const selfOnly = (message: string): MiddlewareHandler<MemberEnv> =>
+  createMiddleware<MemberEnv>(async (c, next) => {
+    const { member } = requireMember(c);
+    if (member.id !== c.req.param('id')) throw new HttpError(403, message);
+    await next();
+  });
+
+/** Staff only: until the staff issue, lumina's `isAdmin` flag. */
+const staffOnly = createMiddleware<MemberEnv>(async (c, next) => {
+  const { member } = requireMember(c);
+  if (!member.isAdmin) throw new HttpError(403, authMessages.forbidden);
+  await next();
+});
+
+const limitBody = bodyLimit({
+  maxSize: MAX_BODY_BYTES,
+  onError: (c) => c.json({ detail: memberMessages.tooLarge }, 413),
+});
+
+// ------------------------------------------------------------------------------------------------ routes
+
+const listRoute = (path: '/member' | '/member/') =>
+  createRoute({
+    method: 'get',
+    path,
+    tags: ['members'],
+    summary: 'Every active member, private shape (staff)',
+    security: bearer,
+    middleware: [authenticate, staffOnly] as const,
+    responses: {
+      200: json(z.array(PrivateMemberSchema), 'Active members by id'),
+      401: errors.unauthorized,
+      403: json(ErrorSchema, authMessages.forbidden),
+    },
+  });
+
+const getMemberRoute = createRoute({
+  method: 'get',
+  path: '/member/{id}',
+  tags: ['members'],
+  summary: "The member's own profile",
+  security: bearer,
+  middleware: [authenticate, selfOnly(memberMessages.cannotRead)] as const,
+  request: { params: MemberIdParams },
+  responses: {
+    200: json(PrivateMemberSchema, 'The private profile'),
+    ...selfErrors(memberMessages.cannotRead),
+  },
+});
+
+const checkRoute = createRoute({
+  method: 'get',
+  path: '/member/{id}/check',
+  tags: ['members'],
+  summary: 'Whether an active member exists, with a masked email',
+  request: { params: MemberIdParams },
+  responses: {
+    200: json(MemberCheckSchema, 'An active member'),
+    404: json(ErrorSchema, `${memberMessages.notFound} (also for unverified registrations)`),
+    422: errors.validation,
+  },
+});
+
+const registerRoute = createRoute({
+  method: 'post',
+  path: '/member/{id}',
+  tags: ['members'],
+  summary: 'Register: starts the registration workflow, which emails a verification link',
+  middleware: [limitBody] as const,
+  request: {
+    params: MemberIdParams,
+    body: { required: true, content: { 'application/json': { schema: RegistrationBodySchema } } },
+  },
+  responses: {
+    200: json(OkSchema, 'Registration started (or already running for this same request)'),
+    409: json(ErrorSchema, memberMessages.alreadyExists),
+    413: json(ErrorSchema, memberMessages.tooLarge),
+    415: json(ErrorSchema, 'Unsupported Media Type'),
+    422: errors.validation,
+  },
+});
+
+const updateRoute = createRoute({
+  method: 'put',
+  path: '/member/{id}',
+  tags: ['members'],
+  summary: 'Update phone and consent (consent changes are recorded in the ledger)',
+  security: bearer,
+  middleware: [authenticate, selfOnly(memberMessages.cannotUpdate), limitBody] as const,
+  request: {
+    params: MemberIdParams,
+    body: { required: true, content: { 'application/json': { schema: MemberUpdateBodySchema } } },
+  },
+  responses: {
+    200: json(PrivateMemberSchema, 'The updated profile'),
+    ...selfErrors(memberMessages.cannotUpdate),
+    409: json(ErrorSchema, memberMessages.concurrentChange),
+    413: json(ErrorSchema, memberMessages.tooLarge),
+    415: json(ErrorSchema, 'Unsupported Media Type'),
+  },
+});
+
+const deleteRoute = createRoute({
+  method: 'delete',
+  path: '/member/{id}',
+  tags: ['members'],
+  summary: 'Erase the member: profile, consent ledger, sessions; their submissions stay, anonymized',
+  security: bearer,
+  middleware: [authenticate, selfOnly(memberMessages.cannotDelete)] as const,
+  request: { params: MemberIdParams },
+  responses: { 200: json(OkSchema, 'Erased'), ...selfErrors(memberMessages.cannotDelete) },
+});
+
+const loginRoute = createRoute({
+  method: 'post',
+  path: '/member/{id}/login',
+  tags: ['members'],
+  summary: 'Emails a login link (valid 1 hour, single use) to the stored address',
+  request: { params: MemberIdParams },
+  responses: {
+    200: json(OkSchema, 'Link sent'),
+    404: json(ErrorSchema, memberMessages.notFound),
+    422: errors.validation,
+    503: json(ErrorSchema, memberMessages.emailUnavailable),
+  },
+});
+
+const consentRoute = createRoute({
+  method: 'get',
+  path: '/member/{id}/consent',
+  tags: ['members'],
+  summary: "The member's consent ledger, oldest first",
+  security: bearer,
+  middleware: [authenticate, selfOnly(memberMessages.cannotRead)] as const,
+  request: { params: MemberIdParams },
+  responses: {
+    200: json(z.array(ConsentLedgerEntrySchema), 'Every grant and withdrawal'),
+    ...selfErrors(memberMessages.cannotRead),
+  },
+});
+
+const exportRoute = createRoute({
+  method: 'get',
+  path: '/member/{id}/export',
+  tags: ['members'],
+  summary: 'Everything held about the member, as one JSON document',
+  security: bearer,
+  middleware: [authenticate, selfOnly(memberMessages.cannotRead)] as const,
+  request: { params: MemberIdParams },
+  responses: { 200: json(MemberExportSchema, 'The export'), ...selfErrors(memberMessages.cannotRead) },
+});
+
+// ------------------------------------------------------------------------------------------------ registration
+
+/** Step Functions execution names: at most 80 of `[A-Za-z0-9_-]`. */
+const MAX_EXECUTION_NAME = 80;
+/** Room left for the `-<epoch seconds>` suffix of a repeated registration. */
+const RETRY_SUFFIX_LENGTH = 11;
+
+/**
+ * `reg-<id>-<first 16 hex of sha256(input)>`: the same request (a double click, a client retry) names the same
+ * execution, which StartExecution returns again while it runs. Ids too long to fit are shortened; the hash covers
+ * the full id, so names still differ.
+ */
+export function registrationExecutionName(memberId: string, input: string): string {
+  const hash = createHash('sha256').update(input).digest('hex').slice(0, 16);
+  const room = MAX_EXECUTION_NAME - RETRY_SUFFIX_LENGTH - 'reg-'.length - 1 - hash.length;
+  return `reg-${memberId.slice(0, room)}-${hash}`;
+}
+
+async function startRegistration(request: RegistrationRequest): Promise<void> {
+  const stateMachineArn = requiredEnv(stateMachineArnVariable('registration'));
+  const input = stableStringify(request);
+  const name = registrationExecutionName(request.memberId, input);
+  try {
+    await sfnClient.send(new StartExecutionCommand({ stateMachineArn, name, input }));
+  } catch (error) {
+    if (!(error instanceof Error) || error.name !== 'ExecutionAlreadyExists') throw error;
+    // The same body was used by an earlier registration that has finished (expired, say): a fresh execution.
+    const retryName = `${name}-${Math.floor(Date.now() / 1000)}`;
+    await sfnClient.send(new StartExecutionCommand({ stateMachineArn, name: retryName, input }));
+  }
+}
+
+// ------------------------------------------------------------------------------------------------ handlers
+
+async function activeMember(memberId: string): Promise<MemberItem> {
+  const member = await getMember(memberId);
+  // Pending registrations look exactly like unknown ids: nobody can probe unverified addresses.
+  if (!member || member.status !== 'active') throw new HttpError(404, memberMessages.notFound);
+  return member;
+}
+
+async function emailLoginLink(member: MemberItem): Promise<void> {
+  const siteUrl = requiredEnv('SITE_URL');
+  const { token } = await issueLinkToken(member.id, 'login', LOGIN_LINK_VALID_SECONDS);
+  const email = renderEmail({
+    subject: 'Your login link for the New Theatre alumni site',
+    greeting: `Hello ${member.fullName},`,
+    paragraphs: [
+      'Someone (hopefully you) asked to log in to the New Theatre alumni site with this email address.',
+      'If it was not you, ignore this email: nothing happens unless the link is followed.',
+    ],
+    action: { label: 'Log in', url: linkUrl(siteUrl, token) },
+    footnote: 'The link works once and is valid for 1 hour.',
+  });
+  try {
+    await sendEmail(member.email, email);
+  } catch (error) {
+    if (error instanceof WorkflowTaskError && error.name === taskErrors.retryable) {
+      logger.warn('Login email not sent', { reason: error.message });
+      throw new HttpError(503, memberMessages.emailUnavailable);
+    }
+    throw error;
+  }
+}
+
+/** Registers the member routes on the app. */
+export function registerMemberRoutes(app: OpenAPIHono): void {
+  const members = new OpenAPIHono<MemberEnv>({ defaultHook: validationErrorHook });
+
+  for (const route of [listRoute('/member'), listRoute('/member/')]) {
+    members.openapi(route, async (c) => {
+      const all = await listActiveMembers();
+      return c.json(all.map(toPrivateMember), 200);
+    });
+  }
+
+  members.openapi(getMemberRoute, (c) => c.json(toPrivateMember(requireMember(c).member), 200));
+
+  members.openapi(checkRoute, async (c) => {
+    const member = await activeMember(c.req.valid('param').id);
+    return c.json({ id: member.id, maskedEmail: maskEmail(member.email) }, 200);
+  });
+
+  members.openapi(registerRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const registration = c.req.valid('json');
+    if (await getMember(id)) throw new HttpError(409, memberMessages.alreadyExists);
+    await startRegistration({ memberId: id, registration });
+    return c.json('OK' as const, 200);
+  });
+
+  members.openapi(updateRoute, async (c) => {
+    const { member } = requireMember(c);
+    const { phone, consent } = c.req.valid('json');
+    try {
+      const updated = await updateProfile(member, { phone, consent });
+      return c.json(toPrivateMember(updated), 200);
+    } catch (error) {
+      if (error instanceof ConcurrentChangeError) throw new HttpError(409, memberMessages.concurrentChange);
+      throw error;
+    }
+  });
+
+  members.openapi(deleteRoute, async (c) => {
+    const { member, sessionId } = requireMember(c);
+    await eraseMember(member.id, sessionId);
+    return c.json('OK' as const, 200);
+  });
+
+  members.openapi(loginRoute, async (c) => {
+    const member = await activeMember(c.req.valid('param').id);
+    await emailLoginLink(member);
+    return c.json('OK' as const, 200);
+  });
+
+  members.openapi(consentRoute, async (c) => {
+    const entries = await consentLedger(requireMember(c).member.id);
+    return c.json(
+      entries.map(({ consent, granted, at, source }) => ({ consent, granted, at, source })),
+      200,
+    );
+  });
+
+  members.openapi(exportRoute, async (c) => {
+    const held = await exportMember(requireMember(c).member);
+    return c.json(
+      {
+        exportedAt: new Date().toISOString(),
+        profile: { ...toPrivateMember(held.member), fullName: held.member.fullName },
+        consentLedger: held.consentLedger.map(({ consent, granted, at, source }) => ({
+          consent,
+          granted,
+          at,
+          source,
+        })),
+        sessions: held.sessions,
+        submissions: held.submissions,
+      },
+      200,
+    );
+  });
+
+  app.route('/', members);
+}

@@ -1,0 +1,206 @@
+/**
+ * Redeeming an emailed link: the single-use link token becomes a session. A registration link (`verify`) also
+ * resumes the waiting registration workflow, which activates the member. Tokens, task tokens and addresses are
+ * credentials or personal data: none is ever logged.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { HttpError } from '../http-error.js';
+import { authMessages } from './messages.js';
+import { documentClient, sfnClient, tableName } from '../aws-clients.js';
+import { epochSeconds, keys, type ItemKey } from '../keys.js';
+import { LINK_TOKEN_PATTERN, hashLinkToken, type LinkItem } from '../links.js';
+import { logger } from '../logger.js';
+import { getMember } from '../members/account.js';
+import { SESSION_LIFETIME_SECONDS, createSession, newSessionId, type SessionVia } from './sessions.js';
+
+export const linkMessages = {
+  /** Unknown, malformed or past its `validUntil`: indistinguishable on purpose. */
+  invalid: authMessages.invalid,
+  used: 'This link has already been used',
+  /** The registration the link belonged to has expired (its workflow wait timed out). */
+  expired: 'This link has expired',
+} as const;
+
+/** Activation runs in the workflow after SendTaskSuccess; the redeemer waits for it, polling, this long at most. */
+export const ACTIVATION_POLL_INTERVAL_MS = 100;
+export const ACTIVATION_WAIT_MS = 10_000;
+
+/** The link was redeemed already (perhaps a moment ago, by a double click or a parallel request). */
+export class LinkAlreadyUsedError extends HttpError {
+  constructor() {
+    super(401, linkMessages.used);
+  }
+}
+
+export interface Redemption {
+  memberId: string;
+  sessionId: string;
+  sessionToken: string;
+  /** ISO time the session ends. */
+  expiresAt: string;
+}
+
+/** The link item for a token, or `undefined` for a malformed or unknown token. */
+export async function findLink(token: string): Promise<LinkItem | undefined> {
+  if (!LINK_TOKEN_PATTERN.test(token)) return undefined;
+  const { Item } = await documentClient.send(
+    new GetCommand({ TableName: tableName(), Key: keys.link(hashLinkToken(token)), ConsistentRead: true }),
+  );
+  return Item as LinkItem | undefined;
+}
+
+/**
+ * Redeems a link token once and returns the new session. `link` may be passed when the caller has just read it.
+ * Failures after the link was claimed that a retry could fix (a 503, a network error) release the claim, so the
+ * member can click again; definitive refusals (401) leave the link used.
+ */
+export async function redeemLink(
+  token: string,
+  via: SessionVia = 'redeem',
+  link?: LinkItem,
+): Promise<Redemption> {
+  const found = link ?? (await findLink(token));
+  const now = new Date();
+  if (!found || Date.parse(found.validUntil) <= now.getTime()) throw new HttpError(401, linkMessages.invalid);
+  if (found.redeemedAt) throw new LinkAlreadyUsedError();
+
+  const key = keys.link(hashLinkToken(token));
+  const sessionId = newSessionId();
+  await claimLink(key, sessionId, now);
+  try {
+    if (found.purpose === 'verify') await completeVerification(found.memberId);
+    else await assertCanLogIn(found.memberId);
+    const session = await createSession(found.memberId, via, sessionId);
+    await settle(key, sessionId);
+    logger.info('Link redeemed', { memberId: found.memberId, purpose: found.purpose, via });
+    return { memberId: found.memberId, ...session };
+  } catch (error) {
+    const release = !(error instanceof HttpError && error.status === 401);
+    await (release ? releaseClaim(key, sessionId, found.expiresAt) : settle(key, sessionId)).catch(
+      (cleanupError: unknown) =>
+        logger.error('Could not finish a refused link redemption', {
+          memberId: found.memberId,
+          error: cleanupError,
+        }),
+    );
+    throw error;
+  }
+}
+
+/**
+ * Marks the redemption finished, so a parallel request holding the same link token (a lumina-era site's first
+ * calls) stops waiting for its session. Best effort: without it such a request waits a few seconds longer.
+ */
+async function settle(key: ItemKey, sessionId: string): Promise<void> {
+  await documentClient
+    .send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: key,
+        UpdateExpression: 'SET settledAt = :now',
+        ConditionExpression: 'sessionId = :sid',
+        ExpressionAttributeValues: { ':sid': sessionId, ':now': new Date().toISOString() },
+      }),
+    )
+    .catch((error: unknown) => logger.warn('Could not mark a link redemption settled', { error }));
+}
+
+/**
+ * Marks the link redeemed, exactly once (a double click redeems once), and records the session it will create:
+ * a lumina-era site keeps sending the link token, which is then honoured exactly while that session is valid. The
+ * link item's TTL moves to the session's end for the same reason.
+ */
+async function claimLink(key: ItemKey, sessionId: string, now: Date): Promise<void> {
+  try {
+    await documentClient.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: key,
+        UpdateExpression: 'SET redeemedAt = :now, sessionId = :sid, updatedAt = :now, expiresAt = :ttl',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(redeemedAt)',
+        ExpressionAttributeValues: {
+          ':now': now.toISOString(),
+          ':sid': sessionId,
+          // A minute of slack: the session item is written just after this.
+          ':ttl': epochSeconds(now) + SESSION_LIFETIME_SECONDS + 60,
+        },
+      }),
+    );
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) throw new LinkAlreadyUsedError();
+    throw error;
+  }
+}
+
+async function releaseClaim(key: ItemKey, sessionId: string, originalExpiresAt: number): Promise<void> {
+  await documentClient.send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: key,
+      UpdateExpression: 'REMOVE redeemedAt, sessionId, settledAt SET expiresAt = :ttl, updatedAt = :now',
+      ConditionExpression: 'sessionId = :sid',
+      ExpressionAttributeValues: {
+        ':sid': sessionId,
+        ':ttl': originalExpiresAt,
+        ':now': new Date().toISOString(),
+      },
+    }),
+  );
+}
+
+async function assertCanLogIn(memberId: string): Promise<void> {
+  const member = await getMember(memberId);
+  if (!member) throw new HttpError(401, authMessages.memberGone);
+  if (member.status !== 'active') throw new HttpError(401, linkMessages.invalid);
+}
+
+/** Names Step Functions answers with when the task no longer waits: the registration's wait has timed out. */
+const ENDED_TASK_ERRORS = new Set(['TaskTimedOut', 'TaskDoesNotExist']);
+
+/**
+ * Resumes the registration workflow waiting on this member's verification, then waits until its next task has
+ * activated the member (the session must not outrun the activation: the site reads the profile right away).
+ */
+async function completeVerification(memberId: string): Promise<void> {
+  const member = await getMember(memberId);
+  if (!member) throw new HttpError(401, linkMessages.expired);
+  // Already active: a retry after a slow activation (this link was released), so the email is proven anyway.
+  if (member.status === 'active') return;
+  if (!member.verificationTaskToken) {
+    throw new HttpError(
+      503,
+      'Your registration is still being set up. Please try the link again in a minute.',
+    );
+  }
+  try {
+    await sfnClient.send(
+      new SendTaskSuccessCommand({
+        taskToken: member.verificationTaskToken,
+        output: JSON.stringify({ verifiedAt: new Date().toISOString() }),
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof Error && ENDED_TASK_ERRORS.has(error.name))) throw error;
+    // Either the registration expired, or an earlier attempt of ours resumed it and activation has happened.
+    if ((await getMember(memberId))?.status !== 'active') throw new HttpError(401, linkMessages.expired);
+    return;
+  }
+  await waitUntilActive(memberId);
+}
+
+async function waitUntilActive(memberId: string): Promise<void> {
+  const deadline = Date.now() + ACTIVATION_WAIT_MS;
+  for (;;) {
+    if ((await getMember(memberId))?.status === 'active') return;
+    if (Date.now() >= deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, ACTIVATION_POLL_INTERVAL_MS));
+  }
+  logger.warn('Member not active after verification', { memberId, waitedMs: ACTIVATION_WAIT_MS });
+  throw new HttpError(
+    503,
+    'Your email address is confirmed, but activating your membership is taking longer than expected. ' +
+      'Please try the link again in a minute.',
+  );
+}

@@ -1,0 +1,178 @@
+/**
+ * Sessions. lumina's session was a 90-day token nobody could revoke; ours is a signed JWT that names a session
+ * item (`MEMBER#<id>` / `SESSION#<sid>`), and a request is authenticated only while that item exists and its
+ * `validUntil` is ahead. Deleting the item (logout, log out everywhere, member erased) therefore ends the session
+ * at once, whatever the token's own `exp` says. The signature spares a table read for garbage tokens.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { SignJWT, jwtVerify } from 'jose';
+import { documentClient, tableName } from '../aws-clients.js';
+import { epochSeconds, keys } from '../keys.js';
+import { SESSION_ALGORITHM, loadSigningKey } from './signing-key.js';
+
+/** 14 days: long enough that members are not asked to log in every visit, short enough to bound a stolen token. */
+export const SESSION_LIFETIME_SECONDS = 14 * 24 * 3600;
+
+export const SESSION_ISSUER = 'lumina';
+export const SESSION_AUDIENCE = 'lumina-api';
+
+/** How the session began: `POST /auth/redeem`, or a lumina-era site sending the link token itself as Bearer. */
+export type SessionVia = 'redeem' | 'link-bearer';
+
+export interface SessionItem {
+  pk: string;
+  sk: string;
+  entity: 'session';
+  memberId: string;
+  sessionId: string;
+  via: SessionVia;
+  createdAt: string;
+  /** ISO time the session ends; checked on every request. */
+  validUntil: string;
+  /** TTL (epoch seconds): the table removes ended sessions by itself. */
+  expiresAt: number;
+}
+
+export interface CreatedSession {
+  sessionId: string;
+  sessionToken: string;
+  /** ISO time the session ends. */
+  expiresAt: string;
+}
+
+const SESSION_ID_PATTERN = /^[0-9a-f-]{36}$/;
+
+/**
+ * Starts a session for a member. `sessionId` may be chosen by the caller (link redemption records it on the link
+ * before the session exists, in the same write that claims the link).
+ */
+export async function createSession(
+  memberId: string,
+  via: SessionVia,
+  sessionId: string = newSessionId(),
+): Promise<CreatedSession> {
+  const now = new Date();
+  // Whole seconds, so the item's validUntil and the token's `exp` are the same instant.
+  const issuedAt = epochSeconds(now);
+  const validUntil = new Date((issuedAt + SESSION_LIFETIME_SECONDS) * 1000);
+  const item: SessionItem = {
+    ...keys.session(memberId, sessionId),
+    entity: 'session',
+    memberId,
+    sessionId,
+    via,
+    createdAt: now.toISOString(),
+    validUntil: validUntil.toISOString(),
+    expiresAt: epochSeconds(validUntil),
+  };
+  const key = await loadSigningKey();
+  const sessionToken = await new SignJWT({ sid: sessionId })
+    .setProtectedHeader({ alg: SESSION_ALGORITHM, kid: key.kid, typ: 'JWT' })
+    .setSubject(memberId)
+    .setIssuer(SESSION_ISSUER)
+    .setAudience(SESSION_AUDIENCE)
+    .setIssuedAt(issuedAt)
+    .setExpirationTime(epochSeconds(validUntil))
+    .sign(key.privateKey);
+  await documentClient.send(
+    new PutCommand({ TableName: tableName(), Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
+  );
+  return { sessionId, sessionToken, expiresAt: item.validUntil };
+}
+
+export function newSessionId(): string {
+  return randomUUID();
+}
+
+/**
+ * Checks a session token's signature, issuer, audience and expiry; returns whose session it names, or `undefined`
+ * for any token that does not verify (the caller answers all of them alike: "Invalid or expired token").
+ */
+export async function verifySessionToken(
+  token: string,
+): Promise<{ memberId: string; sessionId: string } | undefined> {
+  const key = await loadSigningKey();
+  try {
+    const { payload } = await jwtVerify(token, key.publicKey, {
+      algorithms: [SESSION_ALGORITHM],
+      issuer: SESSION_ISSUER,
+      audience: SESSION_AUDIENCE,
+      requiredClaims: ['sub', 'sid', 'iat', 'exp'],
+    });
+    const { sub, sid } = payload;
+    if (typeof sub !== 'string' || typeof sid !== 'string' || !SESSION_ID_PATTERN.test(sid)) return undefined;
+    return { memberId: sub, sessionId: sid };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The session item, strongly consistent (a revocation a moment ago must count). */
+export async function getSession(memberId: string, sessionId: string): Promise<SessionItem | undefined> {
+  const { Item } = await documentClient.send(
+    new GetCommand({ TableName: tableName(), Key: keys.session(memberId, sessionId), ConsistentRead: true }),
+  );
+  return Item as SessionItem | undefined;
+}
+
+/** Valid while it exists and has not reached `validUntil` (the TTL deletes it only some time later). */
+export function isSessionValid(
+  session: SessionItem | undefined,
+  now: Date = new Date(),
+): session is SessionItem {
+  return session !== undefined && Date.parse(session.validUntil) > now.getTime();
+}
+
+/** Logout: ends one session. Idempotent. */
+export async function revokeSession(memberId: string, sessionId: string): Promise<void> {
+  await documentClient.send(
+    new DeleteCommand({ TableName: tableName(), Key: keys.session(memberId, sessionId) }),
+  );
+}
+
+const BATCH_WRITE_LIMIT = 25;
+const MAX_UNPROCESSED_RETRIES = 8;
+
+/** Log out everywhere: ends every session of the member. Returns how many were ended. */
+export async function revokeAllSessions(memberId: string): Promise<number> {
+  let revoked = 0;
+  let exclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await documentClient.send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': keys.memberPartition(memberId), ':prefix': keys.sessionPrefix },
+        ProjectionExpression: 'pk, sk',
+        ConsistentRead: true,
+        ExclusiveStartKey: exclusiveStartKey,
+      }),
+    );
+    const found = (page.Items ?? []) as { pk: string; sk: string }[];
+    for (let start = 0; start < found.length; start += BATCH_WRITE_LIMIT) {
+      await deleteBatch(found.slice(start, start + BATCH_WRITE_LIMIT));
+    }
+    revoked += found.length;
+    exclusiveStartKey = page.LastEvaluatedKey;
+  } while (exclusiveStartKey);
+  return revoked;
+}
+
+/** One BatchWriteItem of deletes, retrying what DynamoDB leaves unprocessed (throttling) with backoff. */
+async function deleteBatch(itemKeys: { pk: string; sk: string }[]): Promise<void> {
+  const table = tableName();
+  let requests = itemKeys.map(({ pk, sk }) => ({ DeleteRequest: { Key: { pk, sk } } }));
+  for (let attempt = 0; requests.length > 0; attempt++) {
+    if (attempt > MAX_UNPROCESSED_RETRIES) throw new Error('Could not delete every session (throttled)');
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+    const result = await documentClient.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
+    requests = (result.UnprocessedItems?.[table] ?? []) as typeof requests;
+  }
+}
