@@ -220,23 +220,32 @@ async function deleteAll(itemKeys: ItemKey[]): Promise<void> {
   }
 }
 
-/** Keeps a submission, attributed to a former member: the name replaced, the email removed. */
-async function anonymizeSubmission(key: ItemKey): Promise<void> {
+/**
+ * Keeps a submission, attributed to a former member: the name replaced, the email removed, and the member id
+ * replaced by a pseudonym, so that whoever registers the freed id later does not inherit the submissions.
+ */
+async function anonymizeSubmission(key: ItemKey, pseudonym: string): Promise<void> {
   try {
     await documentClient.send(
       new UpdateCommand({
         TableName: tableName(),
         Key: key,
-        UpdateExpression: 'SET #submitter.#name = :former, #updatedAt = :now REMOVE #submitter.#email',
+        UpdateExpression:
+          'SET #submitter.#name = :former, #submitter.#id = :pseudonym, #gsi1pk = :partition, #updatedAt = :now ' +
+          'REMOVE #submitter.#email',
         ConditionExpression: 'attribute_exists(pk) AND attribute_type(#submitter, :map)',
         ExpressionAttributeNames: {
           '#submitter': 'submitter',
           '#name': 'name',
+          '#id': 'id',
           '#email': 'email',
+          '#gsi1pk': 'gsi1pk',
           '#updatedAt': 'updatedAt',
         },
         ExpressionAttributeValues: {
           ':former': FORMER_MEMBER_NAME,
+          ':pseudonym': pseudonym,
+          ':partition': indexKeys.submitterPartition(pseudonym),
           ':now': new Date().toISOString(),
           ':map': 'M',
         },
@@ -261,8 +270,9 @@ export async function eraseMember(memberId: string, currentSessionId?: string): 
 
   // 1. Personal fields of their submissions (which stay, attributed to a former member).
   const submissions = await submissionsOf(profile);
+  const pseudonym = `former-member-${randomUUID()}`;
   for (const submission of submissions) {
-    await anonymizeSubmission({ pk: String(submission.pk), sk: String(submission.sk) });
+    await anonymizeSubmission({ pk: String(submission.pk), sk: String(submission.sk) }, pseudonym);
   }
 
   // 2. Consent ledger, other sessions and anything else in the partition, except the profile and this session.

@@ -565,6 +565,9 @@ describe('DELETE /member/{id}', () => {
       const stored = await getItem(keys.submission(submission.id));
       expect(stored).toMatchObject({ message: submission.message, submitter: { name: 'Former member' } });
       expect(stored?.submitter).not.toHaveProperty('email');
+      // A pseudonym, so whoever registers the freed id later does not inherit these submissions.
+      expect(stored?.submitter.id).toMatch(/^former-member-[0-9a-f-]{36}$/);
+      expect(stored?.gsi1pk).toBe(`SUBMITTER#${stored?.submitter.id}`);
     }
     const audit = (await auditEntries()).filter((item) => !auditBefore.some((old) => old.sk === item.sk));
     expect(audit).toHaveLength(1);
