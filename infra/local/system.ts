@@ -49,7 +49,10 @@ export async function startLocalSystem(
     });
     dynamoDbStarting.then((dynamo) => stops.push(() => dynamo.stop())).catch(() => undefined);
 
-    const ses: SesEmulator = await startSesEmulator({ port: settings.sesPort });
+    const ses: SesEmulator = await startSesEmulator({
+      port: settings.sesPort,
+      dataDir: join(dataDir, 'ses'),
+    });
     stops.push(() => ses.stop());
 
     const engine = await LocalStepFunctions.create({

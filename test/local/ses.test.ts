@@ -1,5 +1,11 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findFreePort } from '../../infra/local/ports.js';
+import { startSesEmulator } from '../../infra/local/ses.js';
 import { useLocalAws, type LocalAwsEnv } from '../helpers/aws-env.js';
 
 let env: LocalAwsEnv;
@@ -43,5 +49,39 @@ describe('SES emulator', () => {
     const response = await fetch(`${env.sesUrl}/`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/text\/html/);
+  });
+});
+
+describe('SES emulator inbox across restarts', () => {
+  it('keeps the inbox in the data folder and loads it again on the next start', async () => {
+    const emulatorStore = createRequire(import.meta.url)('aws-ses-v2-local/dist/store.js') as {
+      clearStore(): void;
+    };
+    const dataDir = mkdtempSync(join(tmpdir(), 'ses-inbox-'));
+    try {
+      const first = await startSesEmulator({ port: await findFreePort(), dataDir });
+      const sender = new SESClient({ endpoint: first.url });
+      await sender.send(
+        new SendEmailCommand({
+          Source: 'no-reply@alumni.localhost',
+          Destination: { ToAddresses: ['kept@example.com'] },
+          Message: { Subject: { Data: 'Kept across restarts' }, Body: { Text: { Data: 'link' } } },
+        }),
+        { abortSignal: AbortSignal.timeout(2_000) },
+      );
+      sender.destroy();
+      await first.stop();
+      const saved = JSON.parse(readFileSync(join(dataDir, 'emails.json'), 'utf8')) as StoredEmail[];
+      expect(saved.map((email) => email.subject)).toContain('Kept across restarts');
+
+      // As in a new process: the emulator's in-memory inbox starts empty.
+      emulatorStore.clearStore();
+      const second = await startSesEmulator({ port: await findFreePort(), dataDir });
+      const store = (await (await fetch(`${second.url}/store`)).json()) as { emails: StoredEmail[] };
+      await second.stop();
+      expect(store.emails.map((email) => email.subject)).toContain('Kept across restarts');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
