@@ -9,6 +9,9 @@
  * link token            LINK#<sha256>        LINK                  (the token itself is never stored)
  * submission            SUBMISSION#<id>      SUBMISSION            gsi1: SUBMITTER#<submitterId> / <createdAt>#<id>
  * audit entry           AUDIT#<yyyy-mm>      <at>#<id>             (never personal data)
+ * relay request         RELAY#<relayId>      RELAY                 (message and sender address only until sent)
+ * relay limit counter   LIMIT#<scope>#<key>  <yyyy-mm-dd> or PAIR  (conditional counters, race-free)
+ * relay block           BLOCK#<recipientId>  <senderKey>           (a reported sender may not contact again)
  */
 export interface ItemKey {
   pk: string;
@@ -37,6 +40,26 @@ export const keys = {
   link: (tokenHash: string): ItemKey => ({ pk: `LINK#${tokenHash}`, sk: 'LINK' }),
   submission: (submissionId: string): ItemKey => ({ pk: `SUBMISSION#${submissionId}`, sk: 'SUBMISSION' }),
   audit: (at: string, id: string): ItemKey => ({ pk: `AUDIT#${at.slice(0, 7)}`, sk: `${at}#${id}` }),
+  relay: (relayId: string): ItemKey => ({ pk: `RELAY#${relayId}`, sk: 'RELAY' }),
+  /** First emails sent by a sender on a UTC day. */
+  senderDailyLimit: (senderKey: string, day: string): ItemKey => ({
+    pk: `LIMIT#SENDER#${senderKey}`,
+    sk: day,
+  }),
+  /** First emails received by a member on a UTC day. */
+  recipientDailyLimit: (recipientId: string, day: string): ItemKey => ({
+    pk: `LIMIT#RECIPIENT#${recipientId}`,
+    sk: day,
+  }),
+  /** One first email per sender and recipient, ever. */
+  pairLimit: (senderKey: string, recipientId: string): ItemKey => ({
+    pk: `LIMIT#PAIR#${senderKey}`,
+    sk: recipientId,
+  }),
+  relayBlock: (recipientId: string, senderKey: string): ItemKey => ({
+    pk: `BLOCK#${recipientId}`,
+    sk: senderKey,
+  }),
 } as const;
 
 /** Secondary index entries. */

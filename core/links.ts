@@ -8,7 +8,11 @@ import { documentClient, tableName } from './aws-clients.js';
 import { rethrowAwsError } from './errors.js';
 import { epochSeconds, keys } from './keys.js';
 
-export type LinkPurpose = 'verify' | 'login';
+/**
+ * `verify` and `login` sign a member in; `student-contact` confirms a student's address for a relay request and
+ * `relay-report` reports a relayed email as abuse (both carry the relay id, and sign nobody in).
+ */
+export type LinkPurpose = 'verify' | 'login' | 'student-contact' | 'relay-report';
 
 export interface LinkItem {
   pk: string;
@@ -24,6 +28,8 @@ export interface LinkItem {
   redeemedAt?: string;
   /** The session the redemption created (for lumina-era sites that keep using the link token as Bearer). */
   sessionId?: string;
+  /** Relay links: the relay request they belong to. */
+  relayId?: string;
   /** Set when the redemption has finished (its session exists, or it was refused): nobody need wait for it. */
   settledAt?: string;
 }
@@ -36,7 +42,12 @@ export function hashLinkToken(token: string): string {
 }
 
 /** Creates a link token for a member and returns it; the caller puts it in an email, never in a log. */
-export async function issueLinkToken(memberId: string, purpose: LinkPurpose, validForSeconds: number) {
+export async function issueLinkToken(
+  memberId: string,
+  purpose: LinkPurpose,
+  validForSeconds: number,
+  extra: { relayId?: string } = {},
+) {
   const token = randomBytes(32).toString('base64url');
   const now = new Date();
   const validUntil = new Date(now.getTime() + validForSeconds * 1000);
@@ -49,6 +60,7 @@ export async function issueLinkToken(memberId: string, purpose: LinkPurpose, val
     validUntil: validUntil.toISOString(),
     // Kept a day past validity so a late click gets "expired" rather than "invalid".
     expiresAt: epochSeconds(validUntil) + 24 * 3600,
+    ...extra,
   };
   try {
     await documentClient.send(

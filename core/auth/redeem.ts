@@ -64,6 +64,8 @@ export async function redeemLink(
   const found = link ?? (await findLink(token));
   const now = new Date();
   if (!found || Date.parse(found.validUntil) <= now.getTime()) throw new HttpError(401, linkMessages.invalid);
+  // Only registration and login links sign someone in; a relay link (for a student, or to report abuse) never does.
+  if (found.purpose !== 'verify' && found.purpose !== 'login') throw new HttpError(401, linkMessages.invalid);
   if (found.redeemedAt) throw new LinkAlreadyUsedError();
 
   const key = keys.link(hashLinkToken(token));

@@ -1,0 +1,88 @@
+/**
+ * The consent-gated "first email" relay. A request is stored as one item (`RELAY#<relayId>`); the workflow is
+ * started with the relay id only, so the message and the sender's address never enter an execution's input or
+ * history, and they are removed from the item as soon as the request ends (sent, refused or expired).
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { normalizeEmail } from '../keys.js';
+
+export const relayLimits = {
+  subject: 150,
+  message: 5000,
+  studentName: 100,
+} as const;
+
+/** Text a sender may write: no control characters but line breaks and tabs (nothing can become a header). */
+const senderText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine(
+      (value) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value),
+      'Must not contain control characters',
+    );
+
+/** A single line (subject, name): line breaks are refused outright. */
+const singleLine = (max: number) =>
+  senderText(max).refine((value) => !/[\r\n]/.test(value), 'Must be a single line');
+
+export const MemberContactSchema = z.object({
+  subject: singleLine(relayLimits.subject).optional(),
+  message: senderText(relayLimits.message),
+});
+export type MemberContact = z.infer<typeof MemberContactSchema>;
+
+export const StudentContactSchema = MemberContactSchema.extend({
+  name: singleLine(relayLimits.studentName),
+  email: z.email('value is not a valid email address').max(254),
+});
+export type StudentContact = z.infer<typeof StudentContactSchema>;
+
+export type RelayOutcome = 'sent' | 'not-contactable' | 'rate-limited' | 'expired';
+export type RelayLimit = 'sender-daily' | 'recipient-daily' | 'pair';
+
+/** The relay request item, `RELAY#<relayId>` / `RELAY`. */
+export interface RelayItem {
+  pk: string;
+  sk: string;
+  entity: 'relay';
+  relayId: string;
+  recipientId: string;
+  senderKind: 'member' | 'student';
+  /** Member id, or for a student `student:<sha256 of the address>`: limits and blocks key on it, not on the address. */
+  senderKey: string;
+  /** Member senders only. */
+  senderMemberId?: string;
+  createdAt: string;
+  updatedAt: string;
+  /** Personal data, removed when the request ends. */
+  subject?: string;
+  message?: string;
+  studentName?: string;
+  studentEmail?: string;
+  /** Student requests: the task token of the wait for the student's link (a credential). */
+  verificationTaskToken?: string;
+  studentVerifiedAt?: string;
+  outcome?: RelayOutcome;
+  limit?: RelayLimit;
+  /** Set (conditionally) just before the relayed email is sent: it is sent at most once. */
+  sendClaimedAt?: string;
+  sentAt?: string;
+  reportedAt?: string;
+  /** TTL: the whole item goes after the retention period. */
+  expiresAt: number;
+}
+
+/** The execution input of `first-email-relay`, and its name: `relay-<relayId>`. */
+export const RelayRequestSchema = z.object({ relayId: z.uuid() });
+
+export function studentSenderKey(email: string): string {
+  return `student:${createHash('sha256').update(normalizeEmail(email)).digest('hex')}`;
+}
+
+export function relayExecutionName(relayId: string): string {
+  return `relay-${relayId}`;
+}
