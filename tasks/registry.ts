@@ -81,6 +81,63 @@ export const taskFunctions: readonly TaskFunction[] = [
     timeoutSeconds: 20,
     access: { table: 'read', sendEmail: true },
   },
+  // First-email relay (statemachines/first-email-relay.asl.json)
+  {
+    name: 'load-relay-request',
+    entry: 'tasks/load-relay-request.ts',
+    description: 'Relay: load the request and the settings',
+    timeoutSeconds: 10,
+    access: { table: 'read' },
+  },
+  {
+    name: 'send-student-confirmation',
+    entry: 'tasks/send-student-confirmation.ts',
+    description: 'Relay: store the task token and email the student a confirmation link',
+    timeoutSeconds: 20,
+    access: { table: 'readwrite', sendEmail: true },
+  },
+  {
+    name: 'check-relay-consent',
+    entry: 'tasks/check-relay-consent.ts',
+    description: "Relay: check the recipient's consent and blocks at the moment of sending",
+    timeoutSeconds: 10,
+    access: { table: 'read' },
+  },
+  {
+    name: 'reserve-relay-quota',
+    entry: 'tasks/reserve-relay-quota.ts',
+    description: 'Relay: reserve the sender, recipient and pair limits in one transaction',
+    timeoutSeconds: 15,
+    access: { table: 'readwrite' },
+  },
+  {
+    name: 'send-relayed-email',
+    entry: 'tasks/send-relayed-email.ts',
+    description: 'Relay: send the one relayed email, Reply-To the sender',
+    timeoutSeconds: 30,
+    access: { table: 'readwrite', sendEmail: true },
+  },
+  {
+    name: 'notify-relay-sender',
+    entry: 'tasks/notify-relay-sender.ts',
+    description: "Relay: tell the sender how it ended, revealing nothing of the recipient's address",
+    timeoutSeconds: 20,
+    access: { table: 'read', sendEmail: true },
+  },
+  {
+    name: 'close-relay',
+    entry: 'tasks/close-relay.ts',
+    description: 'Relay: record the outcome and remove the message and addresses',
+    timeoutSeconds: 10,
+    access: { table: 'readwrite' },
+  },
+  {
+    name: 'release-relay-quota',
+    entry: 'tasks/release-relay-quota.ts',
+    description: 'Relay: give back the limits of a request that could not be sent',
+    timeoutSeconds: 15,
+    access: { table: 'readwrite' },
+  },
 ];
 
 /** `send-verification-email` → `SendVerificationEmailFunctionArn`, the substitution key used in the ASL files. */

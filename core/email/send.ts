@@ -9,14 +9,19 @@ const SEND_TIMEOUT_MS = 10_000;
 
 /**
  * Sends one email to one recipient (SES v1; one recipient per message also suits the emulator, which keeps only
- * the first address of a list). Returns the SES message id. Failures that are safe to retry become RetryableError.
+ * the first address of a list), optionally with a Reply-To. Returns the SES message id. Failures that are safe to retry become RetryableError.
  */
-export async function sendEmail(to: string, email: RenderedEmail): Promise<string> {
+export async function sendEmail(
+  to: string,
+  email: RenderedEmail,
+  options: { replyTo?: string } = {},
+): Promise<string> {
   try {
     const result = await sesClient.send(
       new SendEmailCommand({
         Source: requiredEnv('EMAIL_SENDER'),
         Destination: { ToAddresses: [to] },
+        ...(options.replyTo ? { ReplyToAddresses: [options.replyTo] } : {}),
         Message: {
           Subject: { Data: email.subject, Charset: 'UTF-8' },
           Body: {

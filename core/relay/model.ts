@@ -41,7 +41,8 @@ export const StudentContactSchema = MemberContactSchema.extend({
 });
 export type StudentContact = z.infer<typeof StudentContactSchema>;
 
-export type RelayOutcome = 'sent' | 'not-contactable' | 'rate-limited' | 'expired';
+/** `failed`: the email could not be sent after retries (the limits it used were released). */
+export type RelayOutcome = 'sent' | 'not-contactable' | 'rate-limited' | 'expired' | 'failed';
 export type RelayLimit = 'sender-daily' | 'recipient-daily' | 'pair';
 
 /** The relay request item, `RELAY#<relayId>` / `RELAY`. */
@@ -70,6 +71,10 @@ export interface RelayItem {
   limit?: RelayLimit;
   /** Set (conditionally) just before the relayed email is sent: it is sent at most once. */
   sendClaimedAt?: string;
+  /** Set with the limit counters, in the same transaction: a retried reservation counts once. */
+  quotaReservedAt?: string;
+  /** The UTC day whose counters the reservation used (for releasing them). */
+  quotaDay?: string;
   sentAt?: string;
   reportedAt?: string;
   /** TTL: the whole item goes after the retention period. */
@@ -78,6 +83,12 @@ export interface RelayItem {
 
 /** The execution input of `first-email-relay`, and its name: `relay-<relayId>`. */
 export const RelayRequestSchema = z.object({ relayId: z.uuid() });
+
+export const RelayResultSchema = z.object({
+  outcome: z.enum(['sent', 'not-contactable', 'rate-limited', 'expired', 'failed']),
+  limit: z.enum(['sender-daily', 'recipient-daily', 'pair']).optional(),
+});
+export type RelayResult = z.infer<typeof RelayResultSchema>;
 
 export function studentSenderKey(email: string): string {
   return `student:${createHash('sha256').update(normalizeEmail(email)).digest('hex')}`;
