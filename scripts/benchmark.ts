@@ -1,0 +1,213 @@
+/**
+ * `npm run bench`: prints the figures the notes quote, measured on this machine (shared and noisy: read medians,
+ * compare runs, never assert on them in a test).
+ *
+ * 1. `npm start` cold start to "is up", and the memory (RSS) of the supervisor and the DynamoDB Local JVM.
+ * 2. Registration through the API on the running system: POST → verification email → link followed as a
+ *    lumina-era site does → profile verified; state transitions per execution.
+ * 3. The local Step Functions runtime alone: executions per second of a 5-state machine.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { findFreePort } from '../infra/local/ports.js';
+import { LocalStepFunctions } from '../infra/local/stepfunctions/engine.js';
+import { repoRoot } from '../infra/workflows.js';
+
+const REGISTRATIONS = Number(process.env.BENCH_REGISTRATIONS ?? 10);
+const RUNTIME_EXECUTIONS = Number(process.env.BENCH_EXECUTIONS ?? 500);
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+}
+
+function rssMb(pid: number): number {
+  const kb = Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim());
+  return Math.round(kb / 1024);
+}
+
+function childPids(pid: number): number[] {
+  const out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .map((line) => Number(line.trim()))
+    .filter((value) => value > 0);
+}
+
+async function startSystem(dataDir: string) {
+  const ports = {
+    API_PORT: String(await findFreePort()),
+    DYNAMODB_PORT: String(await findFreePort()),
+    SES_PORT: String(await findFreePort()),
+    SFN_PORT: String(await findFreePort()),
+  };
+  const started = performance.now();
+  const child = spawn('node', ['--import', 'tsx', 'infra/local/start.ts'], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      ...ports,
+      LOCAL_DATA_DIR: dataDir,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  while (!output.includes('is up in')) {
+    if (child.exitCode !== null) throw new Error(`npm start failed:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const upMs = performance.now() - started;
+  return {
+    child,
+    upMs,
+    api: `http://127.0.0.1:${ports.API_PORT}`,
+    inbox: `http://127.0.0.1:${ports.SES_PORT}`,
+    sfn: `http://127.0.0.1:${ports.SFN_PORT}`,
+    stop: async () => {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+async function inboxCount(inbox: string, address: string): Promise<{ count: number; text: string }> {
+  const store = (await (await fetch(`${inbox}/store`)).json()) as {
+    emails: { destination: { to: string[] }; body: { text?: string } }[];
+  };
+  const mine = store.emails.filter((email) => email.destination.to.includes(address));
+  return { count: mine.length, text: mine[0]?.body.text ?? '' };
+}
+
+async function registerOne(api: string, inbox: string) {
+  const id = `bench_${randomUUID().slice(0, 8)}`;
+  const email = `${id}@bench.example`;
+  const began = performance.now();
+  const response = await fetch(`${api}/member/${id}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      anonymousId: randomUUID(),
+      fullName: 'Bench Mark',
+      email,
+      yearOfGraduation: 1990,
+      consent: { consentNews: true, consentNetwork: true, consentMembers: true, consentStudents: true },
+    }),
+  });
+  if (response.status !== 200) throw new Error(`register: ${response.status}`);
+  const accepted = performance.now();
+  let verification = await inboxCount(inbox, email);
+  while (verification.count === 0) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    verification = await inboxCount(inbox, email);
+  }
+  const emailed = performance.now();
+  const token = /token=([A-Za-z0-9_-]{43})/.exec(verification.text)?.[1];
+  const profile = await fetch(`${api}/member/${id}`, { headers: { authorization: `Bearer ${token}` } });
+  const body = (await profile.json()) as { emailVerified?: boolean };
+  if (!body.emailVerified) throw new Error('not verified');
+  const verified = performance.now();
+  return { postMs: accepted - began, emailMs: emailed - began, verifyMs: verified - emailed };
+}
+
+async function runtimeThroughput(): Promise<{ perSecond: number; msPerExecution: number }> {
+  const engine = await LocalStepFunctions.create({
+    region: 'us-east-1',
+    accountId: '000000000000',
+    rootDir: repoRoot,
+    tasks: [],
+  });
+  const { stateMachineArn } = engine.createStateMachine({
+    name: 'bench',
+    definition: JSON.stringify({
+      StartAt: 'A',
+      States: {
+        A: { Type: 'Pass', Result: 1, ResultPath: '$.a', Next: 'B' },
+        B: { Type: 'Choice', Choices: [{ Variable: '$.a', NumericEquals: 1, Next: 'C' }], Default: 'E' },
+        C: { Type: 'Pass', Parameters: { 'sum.$': 'States.MathAdd($.a, 1)' }, ResultPath: '$.c', Next: 'D' },
+        D: { Type: 'Wait', Seconds: 0, Next: 'E' },
+        E: { Type: 'Succeed' },
+      },
+    }),
+  });
+  const started = performance.now();
+  const arns = [];
+  for (let index = 0; index < RUNTIME_EXECUTIONS; index++) {
+    arns.push(engine.startExecution({ stateMachineArn, name: `e${index}`, input: '{}' }).executionArn);
+  }
+  for (const arn of arns) await engine.waitForExecution(arn);
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    perSecond: Math.round(RUNTIME_EXECUTIONS / seconds),
+    msPerExecution: (seconds * 1000) / RUNTIME_EXECUTIONS,
+  };
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'bench-'));
+try {
+  const system = await startSystem(dataDir);
+  const supervisorRss = rssMb(system.child.pid!);
+  const jvm = childPids(system.child.pid!).find((pid) =>
+    execFileSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }).includes('DynamoDBLocal'),
+  );
+  const jvmRss = jvm ? rssMb(jvm) : NaN;
+
+  const runs = [];
+  for (let index = 0; index < REGISTRATIONS; index++) runs.push(await registerOne(system.api, system.inbox));
+
+  const sfn = new SFNClient({
+    endpoint: system.sfn,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const { executions } = await sfn.send(
+    new ListExecutionsCommand({
+      stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:registration',
+    }),
+  );
+  const transitions = [];
+  for (const execution of executions ?? []) {
+    const { events } = await sfn.send(
+      new GetExecutionHistoryCommand({ executionArn: execution.executionArn }),
+    );
+    transitions.push((events ?? []).filter((event) => event.type?.endsWith('StateEntered')).length);
+  }
+  sfn.destroy();
+  const afterRss = { supervisor: rssMb(system.child.pid!), jvm: jvm ? rssMb(jvm) : NaN };
+  await system.stop();
+  const throughput = await runtimeThroughput();
+
+  const rows: [string, string][] = [
+    ['npm start: cold start to "is up"', `${(system.upMs / 1000).toFixed(1)} s`],
+    ['RSS after start: supervisor (node) / DynamoDB Local (JVM)', `${supervisorRss} MB / ${jvmRss} MB`],
+    [
+      `RSS after ${REGISTRATIONS} registrations: supervisor / JVM`,
+      `${afterRss.supervisor} MB / ${afterRss.jvm} MB`,
+    ],
+    ['POST /member/{id} answer (median)', `${median(runs.map((run) => run.postMs)).toFixed(0)} ms`],
+    [
+      'POST → verification email in the inbox (median)',
+      `${median(runs.map((run) => run.emailMs)).toFixed(0)} ms`,
+    ],
+    [
+      'link followed → member active, profile returned (median)',
+      `${median(runs.map((run) => run.verifyMs)).toFixed(0)} ms`,
+    ],
+    ['registration happy path: state transitions per execution', [...new Set(transitions)].join(', ')],
+    [
+      `runtime alone: ${RUNTIME_EXECUTIONS} executions of a 5-state machine`,
+      `${throughput.perSecond}/s (${throughput.msPerExecution.toFixed(2)} ms each)`,
+    ],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  for (const [label, value] of rows) console.log(`${label.padEnd(width)}  ${value}`);
+} finally {
+  rmSync(dataDir, { recursive: true, force: true });
+}
