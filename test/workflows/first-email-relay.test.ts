@@ -10,45 +10,27 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '../../core/aws-clients.js';
 import { epochSeconds, keys } from '../../core/keys.js';
 import { relayExecutionName, studentSenderKey, type RelayItem } from '../../core/relay/model.js';
-import { useLocalAws, type LocalAwsEnv } from '../helpers/aws-env.js';
-import { sesThrottled, startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
+import type { LocalAwsEnv } from '../helpers/aws-env.js';
+import { sesThrottled, type FaultProxy } from '../helpers/fault-proxy.js';
+import { startWorkflowHarness, type WorkflowHarness } from '../helpers/workflow-harness.js';
 import { awaitEmails, emailsTo, type StoredEmail } from '../helpers/inbox.js';
-import {
-  count,
-  eventually,
-  historyOf,
-  startLocalSfn,
-  statePath,
-  type LocalSfn,
-} from '../helpers/local-stepfunctions.js';
+import { count, eventually, historyOf, statePath, type LocalSfn } from '../helpers/local-stepfunctions.js';
 import { putActiveMember } from '../helpers/members.js';
 
-const TIME_SCALE = 0.001;
 const STUDENT_DOMAIN = 'students.example.ac.uk';
 
 let env: LocalAwsEnv;
 let ses: FaultProxy;
 let sfn: LocalSfn;
 let relayArn: string;
+let harness: WorkflowHarness;
 
 beforeAll(async () => {
-  env = await useLocalAws('relay');
-  ses = await startFaultProxy(env.sesUrl);
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_SES: ses.url,
-    SITE_URL: 'https://alumni.example.test',
-    PUBLIC_API_URL: 'https://api.alumni.example.test',
-    EMAIL_SENDER: 'no-reply@alumni.example.test',
-    STUDENT_EMAIL_DOMAINS: STUDENT_DOMAIN,
-  });
-  sfn = await startLocalSfn({ timeScale: TIME_SCALE });
-  relayArn = await sfn.createMachine('first-email-relay', 'statemachines/first-email-relay.asl.json');
+  harness = await startWorkflowHarness('first-email-relay', { STUDENT_EMAIL_DOMAINS: STUDENT_DOMAIN });
+  ({ env, ses, sfn, stateMachineArn: relayArn } = harness);
 });
 
-afterAll(async () => {
-  await sfn.stop();
-  await ses.stop();
-});
+afterAll(() => harness.stop());
 
 const unique = (label: string) => `${label}_${randomUUID().slice(0, 8)}`;
 

@@ -10,44 +10,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '../../core/aws-clients.js';
 import { indexKeys, keys } from '../../core/keys.js';
 import type { MemberItem } from '../../core/members/model.js';
-import { useLocalAws, type LocalAwsEnv } from '../helpers/aws-env.js';
-import { sesThrottled, startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
+import type { LocalAwsEnv } from '../helpers/aws-env.js';
+import { sesThrottled, type FaultProxy } from '../helpers/fault-proxy.js';
+import { startWorkflowHarness, TEST_SITE_URL, type WorkflowHarness } from '../helpers/workflow-harness.js';
 import { awaitEmails, emailsTo, linkTokenIn } from '../helpers/inbox.js';
-import {
-  count,
-  eventually,
-  historyOf,
-  startLocalSfn,
-  statePath,
-  type LocalSfn,
-} from '../helpers/local-stepfunctions.js';
-
-/** One workflow second is 1 ms: retries take milliseconds, a 600 s verification wait 0.6 s. */
-const TIME_SCALE = 0.001;
-const SITE_URL = 'https://alumni.example.test';
+import { count, eventually, historyOf, statePath, type LocalSfn } from '../helpers/local-stepfunctions.js';
 
 let env: LocalAwsEnv;
 let ses: FaultProxy;
 let sfn: LocalSfn;
 let registrationArn: string;
+let harness: WorkflowHarness;
 
 beforeAll(async () => {
-  env = await useLocalAws('registration');
-  ses = await startFaultProxy(env.sesUrl);
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_SES: ses.url,
-    SITE_URL,
-    EMAIL_SENDER: 'no-reply@alumni.example.test',
-  });
-  delete process.env.VERIFICATION_TIMEOUT_SECONDS;
-  sfn = await startLocalSfn({ timeScale: TIME_SCALE });
-  registrationArn = await sfn.createMachine('registration', 'statemachines/registration.asl.json');
+  harness = await startWorkflowHarness('registration');
+  ({ env, ses, sfn, stateMachineArn: registrationArn } = harness);
 });
 
-afterAll(async () => {
-  await sfn.stop();
-  await ses.stop();
-});
+afterAll(() => harness.stop());
 
 function registration(overrides: Record<string, unknown> = {}) {
   return {
@@ -155,7 +135,7 @@ describe('registration workflow', () => {
     const { executionArn } = await register('fred_bloggs', body);
     const [verification] = await awaitEmails(env.sesUrl, body.email);
     expect(verification!.subject).toBe('Confirm your email address for the New Theatre alumni network');
-    expect(verification!.body.text).toContain(`${SITE_URL}/auth?token=`);
+    expect(verification!.body.text).toContain(`${TEST_SITE_URL}/auth?token=`);
     expect(linkTokenIn(verification!)).toMatch(/^[A-Za-z0-9_-]{43}$/);
     // User text is escaped in the HTML part.
     expect(verification!.body.html).toContain('&lt;b&gt;Fred&lt;/b&gt; &quot;O&#39;Bloggs&quot; &amp; co');
