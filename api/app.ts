@@ -6,10 +6,13 @@ import { errorHandler, notFound, validationErrorHook } from './errors.js';
 import { checkHealth, dependencyChecks, healthRoute } from './health.js';
 import { registerAuthRoutes } from './routes/auth.js';
 import { registerMemberRoutes } from './routes/members.js';
+import { registerRelayRoutes } from './routes/relay.js';
 
 export interface AppDependencies {
   /** Upper bound of each `/health` dependency check. */
   healthCheckTimeoutMs?: number;
+  /** How long `POST /member/{id}/contact` waits for the relay workflow before answering 202 (15 s). */
+  relayOutcomeWaitMs?: number;
 }
 
 const DEFAULT_HEALTH_CHECK_TIMEOUT_MS = 2_000;
@@ -37,6 +40,10 @@ export function createApp(deps: AppDependencies = {}) {
   });
   registerAuthRoutes(app);
   registerMemberRoutes(app);
+  registerRelayRoutes(
+    app,
+    deps.relayOutcomeWaitMs === undefined ? {} : { outcomeWaitMs: deps.relayOutcomeWaitMs },
+  );
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

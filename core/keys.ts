@@ -56,6 +56,11 @@ export const keys = {
     pk: `LIMIT#PAIR#${senderKey}`,
     sk: recipientId,
   }),
+  /** Confirmation emails sent to a student address on a UTC day (before any confirmation, nothing else limits them). */
+  studentRequestLimit: (senderKey: string, day: string): ItemKey => ({
+    pk: `LIMIT#STUDENT#${senderKey}`,
+    sk: day,
+  }),
   relayBlock: (recipientId: string, senderKey: string): ItemKey => ({
     pk: `BLOCK#${recipientId}`,
     sk: senderKey,

@@ -2,13 +2,13 @@
  * lumina's `/auth` routes (session checks) and ours: redeem an emailed link, log out, log out everywhere, and the
  * page an emailed link opens when the configured site is this API (the local default).
  */
-import { createHash } from 'node:crypto';
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { redeemLink } from '../../core/auth/redeem.js';
 import { revokeAllSessions, revokeSession } from '../../core/auth/sessions.js';
 import { camelizeKeys } from '../../core/case.js';
 import { authMessages } from '../auth/contract.js';
 import { authenticate, optionalMember, requireMember } from '../auth/middleware.js';
+import { htmlPage } from '../pages.js';
 
 const ErrorSchema = z
   .object({ detail: z.string().openapi({ example: authMessages.invalid }) })
@@ -179,22 +179,11 @@ export function registerAuthRoutes(app: OpenAPIHono): void {
     return c.json('OK' as const, 200);
   });
 
-  app.openapi(linkPageRoute, (c) => c.html(linkPage, 200, linkPageHeaders));
+  app.openapi(linkPageRoute, (c) => c.html(linkPage.html, 200, linkPage.headers));
 }
 
-/*
- * The link page. Mail scanners fetch links before people do, so opening it must change nothing: only the Confirm
- * button's POST redeems. It inserts no request data into the HTML (the script reads the token from the address
- * and writes results with textContent only), loads nothing from elsewhere, and its CSP allows exactly its own
- * inline style and script (by hash) and requests to this origin.
- */
-const linkPageStyle = `
-body { font-family: system-ui, sans-serif; max-width: 32rem; margin: 3rem auto; padding: 0 1rem; color: #222; }
-button { font: inherit; padding: 0.5rem 1.5rem; cursor: pointer; }
-dt { font-weight: 600; margin-top: 0.5rem; }
-dd { margin: 0; font-family: ui-monospace, monospace; }
-`;
-
+// The link page (see `api/pages.ts`): only the Confirm button's POST redeems; it keeps the session token in
+// sessionStorage and shows the member and the session's end.
 const linkPageScript = `
 (() => {
   const token = new URLSearchParams(location.search).get('token');
@@ -247,46 +236,15 @@ const linkPageScript = `
 })();
 `;
 
-const linkPage = `<!doctype html>
-<html lang="en">
-  <head>
-    <meta charset="utf-8" />
-    <meta name="viewport" content="width=device-width, initial-scale=1" />
-    <meta name="referrer" content="no-referrer" />
-    <title>New Theatre alumni: confirm</title>
-    <style>${linkPageStyle}</style>
-  </head>
-  <body>
-    <main>
-      <h1>New Theatre alumni</h1>
-      <p id="status" role="status">This page needs JavaScript to confirm the link.</p>
+const linkPage = htmlPage({
+  title: 'New Theatre alumni: confirm',
+  body: `      <p id="status" role="status">This page needs JavaScript to confirm the link.</p>
       <button id="confirm" type="button" hidden>Confirm</button>
       <dl id="result" hidden>
         <dt>Member</dt>
         <dd id="member"></dd>
         <dt>Signed in until</dt>
         <dd id="expires"></dd>
-      </dl>
-    </main>
-    <script>${linkPageScript}</script>
-  </body>
-</html>
-`;
-
-const cspHash = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
-
-const linkPageHeaders = {
-  'content-security-policy': [
-    "default-src 'none'",
-    `script-src ${cspHash(linkPageScript)}`,
-    `style-src ${cspHash(linkPageStyle)}`,
-    "connect-src 'self'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; '),
-  'referrer-policy': 'no-referrer',
-  'cache-control': 'no-store',
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-};
+      </dl>`,
+  script: linkPageScript,
+});

@@ -44,6 +44,8 @@ const DAY_SECONDS = 24 * 3600;
 export const relayMessages = {
   unavailable: 'Your message could not be sent. Please try again later.',
   confirmUnavailable: 'Your message is still being prepared. Please try the link again in a minute.',
+  studentRequestsExceeded:
+    'You have asked to contact members as many times today as the network allows. Please try again tomorrow.',
 } as const;
 
 export type NewContactRequest =
@@ -87,9 +89,12 @@ export async function startContactRequest(request: NewContactRequest): Promise<s
     message: request.message,
     expiresAt: epochSeconds(now) + ttl,
   };
-  await documentClient.send(
-    new PutCommand({ TableName: tableName(), Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
-  );
+  if (request.kind === 'student') await storeStudentRequest(item, now);
+  else {
+    await documentClient.send(
+      new PutCommand({ TableName: tableName(), Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
+    );
+  }
   const stateMachineArn = requiredEnv(stateMachineArnVariable(RELAY_WORKFLOW));
   try {
     const started = await sfnClient.send(
@@ -108,6 +113,46 @@ export async function startContactRequest(request: NewContactRequest): Promise<s
       .send(new DeleteCommand({ TableName: tableName(), Key: keys.relay(relayId) }))
       .catch(() => undefined);
     throw new HttpError(503, relayMessages.unavailable);
+  }
+}
+
+/**
+ * Until a student confirms, nothing else limits how often the service emails their address, so the request and
+ * that address's daily count are written together, the count conditionally (race-free).
+ */
+async function storeStudentRequest(item: RelayItem, now: Date): Promise<void> {
+  const day = now.toISOString().slice(0, 10);
+  try {
+    await documentClient.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: tableName(), Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
+          {
+            Update: {
+              TableName: tableName(),
+              Key: keys.studentRequestLimit(item.senderKey, day),
+              UpdateExpression: 'ADD #count :one SET entity = :entity, expiresAt = :expiry',
+              ConditionExpression: 'attribute_not_exists(#count) OR #count < :maximum',
+              ExpressionAttributeNames: { '#count': 'count' },
+              ExpressionAttributeValues: {
+                ':one': 1,
+                ':maximum': relaySettings().studentDailyRequestLimit,
+                ':entity': 'relay-limit',
+                ':expiry': epochSeconds(now) + 2 * DAY_SECONDS,
+              },
+            },
+          },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (
+      error instanceof TransactionCanceledException &&
+      error.CancellationReasons?.[1]?.Code === 'ConditionalCheckFailed'
+    ) {
+      throw new HttpError(429, relayMessages.studentRequestsExceeded);
+    }
+    throw error;
   }
 }
 

@@ -21,6 +21,8 @@ const senderText = (max: number) =>
     .min(1)
     .max(max)
     .refine(
+      // Matching control characters is the point of this expression.
+      // eslint-disable-next-line no-control-regex
       (value) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value),
       'Must not contain control characters',
     );

@@ -8,6 +8,8 @@ export interface RelaySettings {
   senderDailyLimit: number;
   /** First emails one member may receive per UTC day (`RELAY_RECIPIENT_DAILY_LIMIT`, default 3). */
   recipientDailyLimit: number;
+  /** Contact requests (so confirmation emails) one student address may make per UTC day (`RELAY_STUDENT_DAILY_REQUEST_LIMIT`, 3). */
+  studentDailyRequestLimit: number;
   /** How long a relay record (ids, times, outcome; no addresses or text) is kept (`RELAY_RETENTION_DAYS`, 180). */
   retentionDays: number;
 }
@@ -21,6 +23,7 @@ export function relaySettings(env: NodeJS.ProcessEnv = process.env): RelaySettin
     studentVerificationTimeoutSeconds: integer(env, 'STUDENT_VERIFICATION_TIMEOUT_SECONDS', 24 * 3600, 60),
     senderDailyLimit: integer(env, 'RELAY_SENDER_DAILY_LIMIT', 5, 1),
     recipientDailyLimit: integer(env, 'RELAY_RECIPIENT_DAILY_LIMIT', 3, 1),
+    studentDailyRequestLimit: integer(env, 'RELAY_STUDENT_DAILY_REQUEST_LIMIT', 3, 1),
     retentionDays: integer(env, 'RELAY_RETENTION_DAYS', 180, 1),
   };
 }

@@ -134,4 +134,6 @@ function configureEnvironment(
   process.env.EMAIL_SENDER ||= localDefaults.emailSender;
   // Emailed links open this API's own `/auth` page unless a site is configured.
   process.env.SITE_URL ||= `http://${LOCAL_HOST}:${settings.apiPort}`;
+  // The relay's confirmation and report links open pages of this API (`/contact/confirm`, `/contact/report`).
+  process.env.PUBLIC_API_URL ||= `http://${LOCAL_HOST}:${settings.apiPort}`;
 }

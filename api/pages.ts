@@ -1,0 +1,125 @@
+/**
+ * The few HTML pages the API serves: the pages emailed links open (`/auth`, `/contact/confirm`, `/contact/report`).
+ * Mail scanners fetch links before people do, so opening a page must change nothing: only a button's POST acts.
+ * A page inserts no request data into its HTML (its script reads the token from the address and writes results with
+ * textContent only), loads nothing from elsewhere, and its CSP allows exactly its own inline style and script (by
+ * hash) and requests to this origin.
+ */
+import { createHash } from 'node:crypto';
+
+export interface HtmlPage {
+  html: string;
+  headers: Record<string, string>;
+}
+
+const pageStyle = `
+body { font-family: system-ui, sans-serif; max-width: 32rem; margin: 3rem auto; padding: 0 1rem; color: #222; }
+button { font: inherit; padding: 0.5rem 1.5rem; cursor: pointer; }
+dt { font-weight: 600; margin-top: 0.5rem; }
+dd { margin: 0; font-family: ui-monospace, monospace; }
+`;
+
+const cspHash = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+
+/**
+ * A static page of `body` (trusted markup written in code, never request data) and one inline `script`, served
+ * with the headers that go with it. Build it once, at module load: the CSP carries the script's hash.
+ */
+export function htmlPage(options: { title: string; body: string; script: string }): HtmlPage {
+  const html = `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <meta name="referrer" content="no-referrer" />
+    <title>${options.title}</title>
+    <style>${pageStyle}</style>
+  </head>
+  <body>
+    <main>
+      <h1>New Theatre alumni</h1>
+${options.body}
+    </main>
+    <script>${options.script}</script>
+  </body>
+</html>
+`;
+  const headers = {
+    'content-security-policy': [
+      "default-src 'none'",
+      `script-src ${cspHash(options.script)}`,
+      `style-src ${cspHash(pageStyle)}`,
+      "connect-src 'self'",
+      "base-uri 'none'",
+      "form-action 'none'",
+      "frame-ancestors 'none'",
+    ].join('; '),
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+  };
+  return { html, headers };
+}
+
+/**
+ * A page whose one button POSTs `{"token"}` from the address to the page's own path and shows the answer's
+ * `detail`: the confirmation and report links of the contact relay. The texts are constants of the code.
+ */
+export function tokenActionPage(options: {
+  title: string;
+  /** Shown with the button, e.g. "Press Confirm to send your message." */
+  prompt: string;
+  button: string;
+}): HtmlPage {
+  const script = `
+(() => {
+  const texts = ${JSON.stringify({ prompt: options.prompt })};
+  const token = new URLSearchParams(location.search).get('token');
+  // The token is a credential: keep it out of the address bar and the history once read.
+  if (location.search) history.replaceState(null, '', location.pathname);
+  const status = document.getElementById('status');
+  const button = document.getElementById('action');
+  if (!token) {
+    status.textContent = 'This page has no link token. Open the link from your email again.';
+    return;
+  }
+  status.textContent = texts.prompt;
+  button.hidden = false;
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    status.textContent = 'Please wait...';
+    let response;
+    let body = null;
+    try {
+      response = await fetch(location.pathname, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token }),
+        credentials: 'omit',
+      });
+      body = await response.json().catch(() => null);
+    } catch {
+      status.textContent = 'The server could not be reached. Please try again.';
+      button.disabled = false;
+      return;
+    }
+    const detail = body && typeof body.detail === 'string' ? body.detail : null;
+    if (!response.ok) {
+      status.textContent = detail || 'The link could not be used.';
+      // Only a temporary failure is worth another press; a used or expired link stays used or expired.
+      button.disabled = response.status < 500;
+      return;
+    }
+    button.hidden = true;
+    status.textContent = detail || 'Done.';
+  });
+})();
+`;
+  return htmlPage({
+    title: options.title,
+    body: `      <p id="status" role="status">This page needs JavaScript to use the link.</p>
+      <button id="action" type="button" hidden>${options.button}</button>`,
+    script,
+  });
+}
