@@ -7,6 +7,7 @@ import { eventually } from './local-stepfunctions.js';
 export interface StoredEmail {
   messageId: string;
   from: string;
+  replyTo: string[];
   destination: { to: string[] };
   subject: string;
   body: { text?: string; html?: string };
