@@ -13,7 +13,7 @@ import { relayExecutionName, studentSenderKey, type RelayItem } from '../../core
 import type { LocalAwsEnv } from '../helpers/aws-env.js';
 import { sesThrottled, type FaultProxy } from '../helpers/fault-proxy.js';
 import { startWorkflowHarness, type WorkflowHarness } from '../helpers/workflow-harness.js';
-import { awaitEmails, emailsTo, type StoredEmail } from '../helpers/inbox.js';
+import { awaitEmails, emailsTo } from '../helpers/inbox.js';
 import { count, eventually, historyOf, statePath, type LocalSfn } from '../helpers/local-stepfunctions.js';
 import { putActiveMember } from '../helpers/members.js';
 
@@ -137,9 +137,7 @@ describe('first-email relay', () => {
       'Done',
     ]);
 
-    const [relayed] = (await awaitEmails(env.sesUrl, recipient.email)) as (StoredEmail & {
-      replyTo: string[];
-    })[];
+    const [relayed] = await awaitEmails(env.sesUrl, recipient.email);
     expect(relayed!.replyTo).toEqual([sender.email]);
     expect(relayed!.from).toBe('no-reply@alumni.example.test');
     expect(relayed!.subject).toBe('[New Theatre alumni] The 1979 panto');
@@ -225,9 +223,7 @@ describe('first-email relay', () => {
       'CloseRelay',
       'Done',
     ]);
-    const [relayed] = (await awaitEmails(env.sesUrl, recipient.email)) as (StoredEmail & {
-      replyTo: string[];
-    })[];
+    const [relayed] = await awaitEmails(env.sesUrl, recipient.email);
     expect(relayed!.replyTo).toEqual([studentEmail]);
     expect(relayed!.body.text).toContain('Sam Student, a current student,');
     const studentEmails = await awaitEmails(env.sesUrl, studentEmail, 2);
