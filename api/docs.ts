@@ -18,6 +18,9 @@ const assets: Record<string, string> = {
   'favicon-32x32.png': 'image/png',
 };
 
+/** The package's files `/docs` serves (the CDK stack copies them, with its package.json, into the API's bundle). */
+export const docsAssetFiles: readonly string[] = Object.keys(assets);
+
 const docsPage = `<!doctype html>
 <html lang="en">
   <head>

@@ -1,14 +1,21 @@
 /**
  * The CDK app (`npm run synth`, or the CDK CLI through cdk.json). Parameters come from context: the `context`
- * block of cdk.json, or on the CLI `cdk deploy -c senderEmail=alumni@example.org -c siteUrl=https://...`:
- *
- * - `stackName`   name of the stack, also the prefix of every state machine name (default `Lumina`)
- * - `senderEmail` From address of every email; it or its domain must be a verified SES identity
- * - `siteUrl`     public base URL of the alumni site, used in emailed links
+ * block of cdk.json, or on the CLI `cdk deploy -c senderEmail=alumni@example.org -c siteUrl=https://...`. Every
+ * parameter, its default and meaning is listed in `infra/settings.ts` (and in the README's deploy section).
+ * The AwsSolutions checks of cdk-nag run on every synth; an unsuppressed error fails it.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
+import { applyAwsSolutionsChecks } from './nag.js';
+import {
+  defaultApiThrottle,
+  deployParameters,
+  retentionFromDays,
+  workflowSettingVariables,
+  type WorkflowSettingName,
+  type WorkflowSettings,
+} from './settings.js';
 import { LuminaStack } from './stack.js';
 import { repoRoot } from './workflows.js';
 
@@ -27,24 +34,83 @@ const app = new App({
   context: cdkJson.context ?? {},
 });
 
-function parameter(name: keyof typeof exampleParameters): string {
+const known = new Set(deployParameters().map((parameter) => parameter.name));
+
+/** A context value as a string (cdk.json may hold numbers and booleans, `-c` gives strings); unset → undefined. */
+function context(name: string): string | undefined {
+  if (!known.has(name)) throw new Error(`context ${name} is not a documented parameter (infra/settings.ts)`);
   const value: unknown = app.node.tryGetContext(name);
-  if (typeof value === 'string' && value !== '') return value;
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+    return String(value);
+  throw new Error(`context ${name} must be a string, a number or a boolean`);
+}
+
+function required(name: keyof typeof exampleParameters): string {
+  const value = context(name);
+  if (value !== undefined) return value;
   console.warn(
     `context ${name} not set: using the example value ${exampleParameters[name]} (fine for synth, not for deploy)`,
   );
   return exampleParameters[name];
 }
 
-const stackName: unknown = app.node.tryGetContext('stackName');
-new LuminaStack(app, typeof stackName === 'string' && stackName !== '' ? stackName : 'Lumina', {
-  description: 'Lumina alumni backend: table, task Lambdas and Step Functions workflows',
-  senderEmail: parameter('senderEmail'),
-  siteUrl: parameter('siteUrl'),
+function integer(name: string): number | undefined {
+  const value = context(name);
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new Error(`context ${name} must be a positive integer`);
+  return number;
+}
+
+function boolean(name: string): boolean {
+  const value = context(name);
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new Error(`context ${name} must be true or false`);
+}
+
+const workflowSettings: WorkflowSettings = {};
+for (const name of Object.keys(workflowSettingVariables) as WorkflowSettingName[]) {
+  const value = context(name);
+  if (value !== undefined) workflowSettings[name] = value;
+}
+const rateLimit = integer('apiRateLimit');
+const burstLimit = integer('apiBurstLimit');
+const logRetentionDays = integer('logRetentionDays');
+const siteOrigins = context('siteOrigins')
+  ?.split(',')
+  .map((origin) => origin.trim())
+  .filter((origin) => origin !== '');
+
+const stack = new LuminaStack(app, context('stackName') ?? 'Lumina', {
+  description:
+    'Lumina alumni backend: table, HTTP API, task Lambdas, Step Functions workflows, SES and alarms',
+  senderEmail: required('senderEmail'),
+  siteUrl: required('siteUrl'),
+  siteOrigins,
+  sesIdentity: context('sesIdentity'),
+  sesIdentityExists: boolean('sesIdentityExists'),
+  publicApiUrl: context('publicApiUrl'),
+  workflowSettings,
+  apiThrottle:
+    rateLimit || burstLimit
+      ? {
+          rateLimit: rateLimit ?? defaultApiThrottle.rateLimit,
+          burstLimit: burstLimit ?? defaultApiThrottle.burstLimit,
+        }
+      : undefined,
+  logRetention: logRetentionDays === undefined ? undefined : retentionFromDays(logRetentionDays),
+  logLevel: context('logLevel'),
+  alarmEmail: context('alarmEmail'),
+  errorAlarmThreshold: integer('errorAlarmThreshold'),
+  failedExecutionsAlarmThreshold: integer('failedExecutionsAlarmThreshold'),
   // Environment-agnostic unless the CLI supplies an account and region (synth needs neither).
   env:
     process.env.CDK_DEFAULT_ACCOUNT && process.env.CDK_DEFAULT_REGION
       ? { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION }
       : undefined,
 });
+// An unacknowledged finding interrupts the synth with cdk-nag's report (and a non-zero exit).
+applyAwsSolutionsChecks(app, stack);
 app.synth();

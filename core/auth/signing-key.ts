@@ -1,8 +1,8 @@
 /**
  * The key that signs session tokens: ES256 (ECDSA P-256), so a verifier only ever needs the public half, and a
  * leaked verifier config cannot mint sessions. In AWS the private JWK comes from a secret through
- * `SESSION_SIGNING_KEY`; the local runtime generates one once and keeps it in its data folder
- * (`SESSION_SIGNING_KEY_FILE`). Key material never appears in an error message or a log.
+ * `SESSION_SIGNING_KEY_SECRET_ARN` (read at run time); the local runtime generates one once and keeps it in its data
+ * folder (`SESSION_SIGNING_KEY_FILE`). Key material never appears in an error message or a log.
  */
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -26,27 +26,74 @@ export interface SigningKey {
 
 // Cached per process (an import costs a few ms, and a Lambda keeps it across invocations), per key source, so a
 // changed environment (a test pointing at another key) is honoured rather than silently ignored.
-let cached: { source: string; key: Promise<SigningKey> } | undefined;
+let cached: { source: string; key: Promise<SigningKey>; refreshAt?: number } | undefined;
 
-/** The configured signing key: `SESSION_SIGNING_KEY` (a private JWK as JSON) or the file `SESSION_SIGNING_KEY_FILE`. */
+/** How long a key read from Secrets Manager is used before the secret is read again. */
+export const SECRET_REFRESH_MS = 5 * 60_000;
+
+const secretWhere =
+  'the secret named by SESSION_SIGNING_KEY_SECRET_ARN (set its value with `npm run signing-key -- --secret-id <arn>`)';
+
+/**
+ * The configured signing key, from the first of: `SESSION_SIGNING_KEY` (a private JWK as JSON), the file
+ * `SESSION_SIGNING_KEY_FILE`, or the Secrets Manager secret `SESSION_SIGNING_KEY_SECRET_ARN` (how the stack
+ * configures the API in AWS: the key is read at run time, never put in the function's configuration).
+ */
 export function loadSigningKey(): Promise<SigningKey> {
   const inline = process.env.SESSION_SIGNING_KEY;
   const file = process.env.SESSION_SIGNING_KEY_FILE;
-  const source = inline ? `env:${inline}` : file ? `file:${file}` : '';
+  const secretId = process.env.SESSION_SIGNING_KEY_SECRET_ARN;
+  const source = inline ? `env:${inline}` : file ? `file:${file}` : secretId ? `secret:${secretId}` : '';
   if (!source) {
-    return Promise.reject(new Error('Neither SESSION_SIGNING_KEY nor SESSION_SIGNING_KEY_FILE is set'));
-  }
-  if (cached?.source !== source) {
-    const key = (inline ? Promise.resolve(inline) : readFile(file!, 'utf8')).then((text) =>
-      importSigningKey(text, inline ? 'SESSION_SIGNING_KEY' : `the file ${file}`),
+    return Promise.reject(
+      new Error(
+        'None of SESSION_SIGNING_KEY, SESSION_SIGNING_KEY_FILE and SESSION_SIGNING_KEY_SECRET_ARN is set',
+      ),
     );
-    // A failed load is not cached: the next request tries again (the secret may have been fixed meanwhile).
-    key.catch(() => {
-      if (cached?.key === key) cached = undefined;
-    });
-    cached = { source, key };
   }
-  return cached.key;
+  const current = cached?.source === source ? cached : undefined;
+  if (current && (current.refreshAt === undefined || Date.now() < current.refreshAt)) return current.key;
+
+  const load = (): Promise<SigningKey> =>
+    inline
+      ? importSigningKey(inline, 'SESSION_SIGNING_KEY')
+      : file
+        ? readFile(file, 'utf8').then((text) => importSigningKey(text, `the file ${file}`))
+        : readSecret(secretId!).then((text) => importSigningKey(text, secretWhere));
+  const refreshAt = secretId && !inline && !file ? Date.now() + SECRET_REFRESH_MS : undefined;
+
+  if (current) {
+    // A secret is read again now and then, so a replaced key reaches every running instance within minutes.
+    // Meanwhile, and if the read fails, the key in hand keeps being used.
+    const entry = { source, key: current.key, refreshAt };
+    cached = entry;
+    load().then(
+      (key) => {
+        if (cached === entry) entry.key = Promise.resolve(key);
+      },
+      () => undefined,
+    );
+    return entry.key;
+  }
+
+  const key = load();
+  // A failed load is not cached: the next request tries again (the secret may have been fixed meanwhile).
+  key.catch(() => {
+    if (cached?.key === key) cached = undefined;
+  });
+  cached = { source, key, refreshAt };
+  return key;
+}
+
+let secretsClient: import('@aws-sdk/client-secrets-manager').SecretsManagerClient | undefined;
+
+/** Reads a secret's string (the client is loaded only where a secret is used: in AWS, not by `npm start`). */
+async function readSecret(secretId: string): Promise<string> {
+  const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
+  secretsClient ??= new SecretsManagerClient({});
+  const { SecretString } = await secretsClient.send(new GetSecretValueCommand({ SecretId: secretId }));
+  if (!SecretString) throw new Error(`${secretWhere} has no string value`);
+  return SecretString;
 }
 
 /** Parses and imports a private EC P-256 JWK; `where` names its origin in errors (never its content). */
