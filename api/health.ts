@@ -34,8 +34,14 @@ export const dependencyChecks: Record<DependencyName, DependencyCheck> = {
    */
   async email(signal) {
     try {
+      // From the configured sender: in AWS the API may send only from that address, so a probe without it would
+      // be refused by IAM (403) before SES could reject it.
       await sesClient.send(
-        new SendEmailCommand({ Source: undefined, Destination: undefined, Message: undefined }),
+        new SendEmailCommand({
+          Source: process.env.EMAIL_SENDER,
+          Destination: undefined,
+          Message: undefined,
+        }),
         {
           abortSignal: signal,
         },
