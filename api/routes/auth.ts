@@ -9,22 +9,7 @@ import { camelizeKeys } from '../../core/case.js';
 import { authMessages } from '../auth/contract.js';
 import { authenticate, optionalMember, requireMember } from '../auth/middleware.js';
 import { htmlPage } from '../pages.js';
-
-const ErrorSchema = z
-  .object({ detail: z.string().openapi({ example: authMessages.invalid }) })
-  .openapi('Error', { description: 'lumina error shape' });
-
-const ValidationErrorSchema = z
-  .object({
-    detail: z.array(
-      z.object({
-        type: z.string().openapi({ example: 'missing' }),
-        loc: z.array(z.union([z.string(), z.number()])).openapi({ example: ['body', 'token'] }),
-        msg: z.string().openapi({ example: 'Field required' }),
-      }),
-    ),
-  })
-  .openapi('ValidationError');
+import { ErrorSchema, ValidationErrorSchema } from '../openapi-shapes.js';
 
 const error = (description: string) => ({
   description,

@@ -40,6 +40,7 @@ import { stableStringify } from '../../core/stable-json.js';
 import { authenticate, requireMember } from '../auth/middleware.js';
 import { authMessages, type AuthVariables } from '../auth/contract.js';
 import { HttpError, validationErrorHook } from '../errors.js';
+import { ErrorSchema, ValidationErrorSchema, json } from '../openapi-shapes.js';
 
 type MemberEnv = { Variables: AuthVariables };
 
@@ -59,15 +60,6 @@ export const LOGIN_LINK_VALID_SECONDS = 3600;
 const MAX_BODY_BYTES = 16 * 1024;
 
 // ------------------------------------------------------------------------------------------------ schemas
-
-const ErrorSchema = z.object({ detail: z.string() }).openapi('Error');
-const ValidationErrorSchema = z
-  .object({
-    detail: z.array(
-      z.object({ type: z.string(), loc: z.array(z.union([z.string(), z.number()])), msg: z.string() }),
-    ),
-  })
-  .openapi('ValidationError');
 
 /** The `bearerAuth` scheme is registered with the auth routes. */
 const bearer = [{ bearerAuth: [] }];
@@ -142,10 +134,6 @@ const MemberIdParams = z.object({
 
 // ------------------------------------------------------------------------------------------------ responses
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 const errors = {
   unauthorized: json(
     ErrorSchema,

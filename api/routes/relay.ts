@@ -24,6 +24,7 @@ import { authMessages, type AuthVariables } from '../auth/contract.js';
 import { authenticate, requireMember } from '../auth/middleware.js';
 import { HttpError, validationErrorHook } from '../errors.js';
 import { tokenActionPage } from '../pages.js';
+import { ErrorSchema, ValidationErrorSchema, json } from '../openapi-shapes.js';
 
 type RelayEnv = { Variables: AuthVariables };
 
@@ -56,15 +57,6 @@ const OUTCOME_POLL_INTERVAL_MS = 100;
 const MAX_BODY_BYTES = 48 * 1024;
 
 // ------------------------------------------------------------------------------------------------ schemas
-
-const ErrorSchema = z.object({ detail: z.string() }).openapi('Error');
-const ValidationErrorSchema = z
-  .object({
-    detail: z.array(
-      z.object({ type: z.string(), loc: z.array(z.union([z.string(), z.number()])), msg: z.string() }),
-    ),
-  })
-  .openapi('ValidationError');
 
 const MemberContactBodySchema = z.preprocess(camelizeKeys, MemberContactSchema).openapi('MemberContact', {
   description:
@@ -114,10 +106,6 @@ const ReportedSchema = z
   .object({ status: z.literal('reported'), detail: z.string() })
   .openapi('RelayReported');
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 const bodyErrors = {
   413: json(ErrorSchema, relayTexts.tooLarge),
   415: json(ErrorSchema, 'Unsupported Media Type'),

@@ -14,7 +14,6 @@ import {
 } from '@aws-sdk/client-sfn';
 import {
   DeleteCommand,
-  GetCommand,
   PutCommand,
   TransactWriteCommand,
   UpdateCommand,
@@ -34,6 +33,7 @@ import {
   type RelayResult,
 } from './model.js';
 import { relaySettings } from './settings.js';
+import { findRelay } from './store.js';
 
 export const RELAY_WORKFLOW = 'first-email-relay';
 
@@ -203,13 +203,6 @@ async function validRelayLink(token: string, purpose: LinkPurpose): Promise<Link
   return link as LinkItem & { relayId: string };
 }
 
-async function getRelayItem(relayId: string): Promise<RelayItem | undefined> {
-  const { Item } = await documentClient.send(
-    new GetCommand({ TableName: tableName(), Key: keys.relay(relayId), ConsistentRead: true }),
-  );
-  return Item as RelayItem | undefined;
-}
-
 /** Names Step Functions answers with when the task no longer waits: the student's wait has ended. */
 const ENDED_TASK_ERRORS = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
 
@@ -253,7 +246,7 @@ export async function confirmStudentContact(token: string): Promise<void> {
 }
 
 async function resumeRelay(link: LinkItem & { relayId: string }): Promise<void> {
-  const relay = await getRelayItem(link.relayId);
+  const relay = await findRelay(link.relayId);
   // Gone (its retention ended) or already closed (expired, refused): nothing waits for this link any more.
   if (!relay || relay.outcome) throw new HttpError(401, linkMessages.expired);
   if (relay.recipientId !== link.memberId || relay.senderKind !== 'student') {
@@ -293,7 +286,7 @@ async function releaseClaim(key: ItemKey, claimedAt: string): Promise<void> {
  */
 export async function reportRelay(token: string): Promise<void> {
   const link = await validRelayLink(token, 'relay-report');
-  const relay = await getRelayItem(link.relayId);
+  const relay = await findRelay(link.relayId);
   if (!relay) throw new HttpError(401, linkMessages.expired);
   if (relay.recipientId !== link.memberId) throw new HttpError(401, linkMessages.invalid);
   const now = new Date().toISOString();

@@ -5,17 +5,24 @@ import { keys } from '../keys.js';
 import type { MemberItem } from '../members/model.js';
 import type { RelayItem } from './model.js';
 
-/** The relay request, read strongly consistent; a missing one is bad input for the workflow (never retried). */
+/** The relay request, read strongly consistent, or `undefined`. */
+export async function findRelay(relayId: string): Promise<RelayItem | undefined> {
+  const { Item } = await documentClient.send(
+    new GetCommand({ TableName: tableName(), Key: keys.relay(relayId), ConsistentRead: true }),
+  );
+  return Item as RelayItem | undefined;
+}
+
+/** For tasks: the relay request; a missing one is bad input for the workflow (never retried). */
 export async function getRelay(relayId: string): Promise<RelayItem> {
+  let relay: RelayItem | undefined;
   try {
-    const { Item } = await documentClient.send(
-      new GetCommand({ TableName: tableName(), Key: keys.relay(relayId), ConsistentRead: true }),
-    );
-    if (!Item) throw new WorkflowTaskError(taskErrors.invalidInput, 'No such relay request');
-    return Item as RelayItem;
+    relay = await findRelay(relayId);
   } catch (error) {
     rethrowAwsError(error);
   }
+  if (!relay) throw new WorkflowTaskError(taskErrors.invalidInput, 'No such relay request');
+  return relay;
 }
 
 export async function getMemberProfile(memberId: string): Promise<MemberItem | undefined> {
