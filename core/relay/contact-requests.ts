@@ -12,12 +12,7 @@ import {
   StartExecutionCommand,
   type ExecutionStatus,
 } from '@aws-sdk/client-sfn';
-import {
-  DeleteCommand,
-  PutCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { findLink, linkMessages } from '../auth/redeem.js';
 import { documentClient, sfnClient, tableName } from '../aws-clients.js';
 import { requiredEnv, stateMachineArnVariable } from '../config.js';
