@@ -9,6 +9,10 @@
  * link token            LINK#<sha256>        LINK                  (the token itself is never stored)
  * submission            SUBMISSION#<id>      SUBMISSION            gsi1: SUBMITTER#<submitterId> / <createdAt>#<id>
  * audit entry           AUDIT#<yyyy-mm>      <at>#<id>             (never personal data)
+ * staff user            STAFF#<staffId>      PROFILE               gsi1: STAFF / <email>
+ * staff email           STAFF-EMAIL#<email>  STAFF-EMAIL           (unique address per staff user)
+ * staff permission      STAFF#<staffId>      PERMISSION#<scope>    e.g. PERMISSION#network#admin, PERMISSION#site#history#moderate
+ * staff session         STAFF#<staffId>      SESSION#<sessionId>
  * relay request         RELAY#<relayId>      RELAY                 (message and sender address only until sent)
  * relay limit counter   LIMIT#<scope>#<key>  <yyyy-mm-dd> or PAIR  (conditional counters, race-free)
  * relay block           BLOCK#<recipientId>  <senderKey>           (a reported sender may not contact again)
@@ -40,6 +44,18 @@ export const keys = {
   link: (tokenHash: string): ItemKey => ({ pk: `LINK#${tokenHash}`, sk: 'LINK' }),
   submission: (submissionId: string): ItemKey => ({ pk: `SUBMISSION#${submissionId}`, sk: 'SUBMISSION' }),
   audit: (at: string, id: string): ItemKey => ({ pk: `AUDIT#${at.slice(0, 7)}`, sk: `${at}#${id}` }),
+  staff: (staffId: string): ItemKey => ({ pk: `STAFF#${staffId}`, sk: 'PROFILE' }),
+  staffPartition: (staffId: string): string => `STAFF#${staffId}`,
+  staffEmail: (email: string): ItemKey => ({ pk: `STAFF-EMAIL#${normalizeEmail(email)}`, sk: 'STAFF-EMAIL' }),
+  staffPermission: (staffId: string, scope: string): ItemKey => ({
+    pk: `STAFF#${staffId}`,
+    sk: `PERMISSION#${scope.replace(/:/g, '#')}`,
+  }),
+  staffPermissionPrefix: 'PERMISSION#',
+  staffSession: (staffId: string, sessionId: string): ItemKey => ({
+    pk: `STAFF#${staffId}`,
+    sk: `SESSION#${sessionId}`,
+  }),
   relay: (relayId: string): ItemKey => ({ pk: `RELAY#${relayId}`, sk: 'RELAY' }),
   /** First emails sent by a sender on a UTC day. */
   senderDailyLimit: (senderKey: string, day: string): ItemKey => ({
@@ -77,6 +93,8 @@ export const indexKeys = {
     gsi1sk: `${createdAt}#${submissionId}`,
   }),
   submitterPartition: (submitterId: string) => `SUBMITTER#${submitterId}`,
+  /** Staff users, listed by address. */
+  staffUser: (email: string) => ({ gsi1pk: 'STAFF', gsi1sk: normalizeEmail(email) }),
 } as const;
 
 export const epochSeconds = (date: Date): number => Math.floor(date.getTime() / 1000);

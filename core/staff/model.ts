@@ -1,0 +1,113 @@
+/**
+ * Staff users and their scoped permissions, after CompactConnect's user architecture: permissions are records tied
+ * to the staff user (`STAFF#<id>` / `PERMISSION#...`); a staff session token carries the scopes computed from those
+ * records when it is issued, and changing a user's permissions revokes their sessions.
+ */
+import { z } from 'zod';
+
+/** Configured sites (areas); each submission belongs to one. `SITES`, comma-separated; default `history,alumni`. */
+export function configuredSites(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env.SITES ?? 'history,alumni')
+    .split(',')
+    .map((site) => site.trim().toLowerCase())
+    .filter((site) => /^[a-z0-9-]{1,40}$/.test(site));
+}
+
+/**
+ * A permission as a scope string:
+ * - `network:read`   read every member and submission (network-wide only)
+ * - `network:admin`  manage all staff and permissions
+ * - `site:<site>:moderate`  decide that site's submissions
+ * - `site:<site>:admin`     manage staff within that site
+ */
+export type Scope = `network:${'read' | 'admin'}` | `site:${string}:${'moderate' | 'admin'}`;
+
+export const SCOPE_PATTERN = /^(network:(read|admin)|site:[a-z0-9-]{1,40}:(moderate|admin))$/;
+
+/** The permissions part of requests and responses: `{network: ['read'], sites: {history: ['moderate']}}`. */
+export const PermissionsSchema = z.object({
+  network: z
+    .array(z.enum(['read', 'admin']))
+    .max(2)
+    .default([]),
+  sites: z
+    .record(z.string().regex(/^[a-z0-9-]{1,40}$/), z.array(z.enum(['moderate', 'admin'])).max(2))
+    .default({}),
+});
+export type Permissions = z.infer<typeof PermissionsSchema>;
+
+export function toScopes(permissions: Permissions): Scope[] {
+  const scopes = new Set<Scope>();
+  for (const action of permissions.network) scopes.add(`network:${action}`);
+  for (const [site, actions] of Object.entries(permissions.sites)) {
+    for (const action of actions) scopes.add(`site:${site}:${action}`);
+  }
+  return [...scopes].sort();
+}
+
+export function toPermissions(scopes: readonly string[]): Permissions {
+  const permissions: Permissions = { network: [], sites: {} };
+  for (const scope of scopes) {
+    const [kind, a, b] = scope.split(':');
+    if (kind === 'network' && (a === 'read' || a === 'admin')) permissions.network.push(a);
+    if (kind === 'site' && a && (b === 'moderate' || b === 'admin')) (permissions.sites[a] ??= []).push(b);
+  }
+  permissions.network.sort();
+  for (const actions of Object.values(permissions.sites)) actions.sort();
+  return permissions;
+}
+
+export type StaffStatus = 'invited' | 'active';
+
+/** The staff user item, `STAFF#<id>` / `PROFILE`. */
+export interface StaffItem {
+  pk: string;
+  sk: string;
+  entity: 'staff';
+  id: string;
+  email: string;
+  name: string;
+  status: StaffStatus;
+  createdAt: string;
+  updatedAt: string;
+  /** Staff id of whoever invited them (`bootstrap` for the first admin). */
+  invitedBy: string;
+  /** Invited only: the invitation execution's name and its task token (a credential). */
+  invitationExecution?: string;
+  invitationTaskToken?: string;
+  activatedAt?: string;
+  gsi1pk: string;
+  gsi1sk: string;
+}
+
+/** The permission record, `STAFF#<id>` / `PERMISSION#...`. */
+export interface StaffPermissionItem {
+  pk: string;
+  sk: string;
+  entity: 'staff-permission';
+  staffId: string;
+  scope: Scope;
+  grantedBy: string;
+  grantedAt: string;
+}
+
+/** What the API shows of a staff user. */
+export interface StaffView {
+  id: string;
+  email: string;
+  name: string;
+  status: StaffStatus;
+  createdAt: string;
+  permissions: Permissions;
+}
+
+export function toStaffView(staff: StaffItem, scopes: readonly string[]): StaffView {
+  return {
+    id: staff.id,
+    email: staff.email,
+    name: staff.name,
+    status: staff.status,
+    createdAt: staff.createdAt,
+    permissions: toPermissions(scopes),
+  };
+}
