@@ -7,6 +7,7 @@ import { checkHealth, dependencyChecks, healthRoute } from './health.js';
 import { registerAuthRoutes } from './routes/auth.js';
 import { registerMemberRoutes } from './routes/members.js';
 import { registerRelayRoutes } from './routes/relay.js';
+import { registerStaffRoutes } from './routes/staff.js';
 
 export interface AppDependencies {
   /** Upper bound of each `/health` dependency check. */
@@ -44,6 +45,7 @@ export function createApp(deps: AppDependencies = {}) {
     app,
     deps.relayOutcomeWaitMs === undefined ? {} : { outcomeWaitMs: deps.relayOutcomeWaitMs },
   );
+  registerStaffRoutes(app);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -13,6 +13,7 @@
  * staff email           STAFF-EMAIL#<email>  STAFF-EMAIL           (unique address per staff user)
  * staff permission      STAFF#<staffId>      PERMISSION#<scope>    e.g. PERMISSION#network#admin, PERMISSION#site#history#moderate
  * staff session         STAFF#<staffId>      SESSION#<sessionId>
+ * network admin count   STAFF-NETWORK-ADMINS COUNT                 (active network admins: the last one stays)
  * relay request         RELAY#<relayId>      RELAY                 (message and sender address only until sent)
  * relay limit counter   LIMIT#<scope>#<key>  <yyyy-mm-dd> or PAIR  (conditional counters, race-free)
  * relay block           BLOCK#<recipientId>  <senderKey>           (a reported sender may not contact again)
@@ -56,6 +57,9 @@ export const keys = {
     pk: `STAFF#${staffId}`,
     sk: `SESSION#${sessionId}`,
   }),
+  /** The number of active network admins, kept with every grant and removal so the last one cannot be removed. */
+  staffNetworkAdminCount: (): ItemKey => ({ pk: 'STAFF-NETWORK-ADMINS', sk: 'COUNT' }),
+  staffSessionPrefix: 'SESSION#',
   relay: (relayId: string): ItemKey => ({ pk: `RELAY#${relayId}`, sk: 'RELAY' }),
   /** First emails sent by a sender on a UTC day. */
   senderDailyLimit: (senderKey: string, day: string): ItemKey => ({

@@ -10,9 +10,12 @@ import { epochSeconds, keys } from './keys.js';
 
 /**
  * `verify` and `login` sign a member in; `student-contact` confirms a student's address for a relay request and
- * `relay-report` reports a relayed email as abuse (both carry the relay id, and sign nobody in).
+ * `relay-report` reports a relayed email as abuse (both carry the relay id, and sign nobody in). `staff-invite`
+ * accepts a staff invitation and `staff-login` signs a staff user in: for both, `memberId` holds the staff id (and
+ * an invitation link names its execution, so a link from an earlier invitation cannot answer a later one).
  */
-export type LinkPurpose = 'verify' | 'login' | 'student-contact' | 'relay-report';
+export type LinkPurpose =
+  'verify' | 'login' | 'student-contact' | 'relay-report' | 'staff-invite' | 'staff-login';
 
 export interface LinkItem {
   pk: string;
@@ -30,6 +33,8 @@ export interface LinkItem {
   sessionId?: string;
   /** Relay links: the relay request they belong to. */
   relayId?: string;
+  /** Staff invitation links: the invitation execution that issued them (`StaffItem.invitationExecution`). */
+  invitationExecution?: string;
   /** Set when the redemption has finished (its session exists, or it was refused): nobody need wait for it. */
   settledAt?: string;
 }
@@ -46,7 +51,7 @@ export async function issueLinkToken(
   memberId: string,
   purpose: LinkPurpose,
   validForSeconds: number,
-  extra: { relayId?: string } = {},
+  extra: { relayId?: string; invitationExecution?: string } = {},
 ) {
   const token = randomBytes(32).toString('base64url');
   const now = new Date();

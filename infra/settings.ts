@@ -6,6 +6,8 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { verificationTimeoutSeconds } from '../core/members/settings.js';
 import { relaySettings } from '../core/relay/settings.js';
+import { configuredSites } from '../core/staff/model.js';
+import { staffInvitationTimeoutSeconds } from '../core/staff/settings.js';
 
 /** Settings of the workflows, passed to the API and every task Lambda as environment variables. */
 export const workflowSettingVariables = {
@@ -15,6 +17,9 @@ export const workflowSettingVariables = {
   relaySenderDailyLimit: 'RELAY_SENDER_DAILY_LIMIT',
   relayRecipientDailyLimit: 'RELAY_RECIPIENT_DAILY_LIMIT',
   relayRetentionDays: 'RELAY_RETENTION_DAYS',
+  relayStudentDailyRequestLimit: 'RELAY_STUDENT_DAILY_REQUEST_LIMIT',
+  staffInvitationTimeoutSeconds: 'STAFF_INVITATION_TIMEOUT_SECONDS',
+  sites: 'SITES',
 } as const;
 
 export type WorkflowSettingName = keyof typeof workflowSettingVariables;
@@ -30,6 +35,9 @@ export function workflowSettingDefaults(): Record<WorkflowSettingName, string> {
     relaySenderDailyLimit: String(relay.senderDailyLimit),
     relayRecipientDailyLimit: String(relay.recipientDailyLimit),
     relayRetentionDays: String(relay.retentionDays),
+    relayStudentDailyRequestLimit: String(relay.studentDailyRequestLimit),
+    staffInvitationTimeoutSeconds: String(staffInvitationTimeoutSeconds({})),
+    sites: configuredSites({}).join(','),
   };
 }
 
@@ -48,6 +56,7 @@ export function workflowSettingsEnvironment(settings: WorkflowSettings = {}): Re
   }
   verificationTimeoutSeconds(env);
   relaySettings(env);
+  staffInvitationTimeoutSeconds(env);
   return env;
 }
 
@@ -66,6 +75,10 @@ const workflowSettingMeanings: Record<WorkflowSettingName, string> = {
   relaySenderDailyLimit: 'first emails one sender may send per UTC day',
   relayRecipientDailyLimit: 'first emails one member may receive per UTC day',
   relayRetentionDays: 'days a relay record (ids, times, outcome) is kept',
+  relayStudentDailyRequestLimit:
+    'contact requests (each emails a confirmation link) one student address may make per UTC day',
+  staffInvitationTimeoutSeconds: 'how long a staff invitation waits to be accepted (seconds, at least 60)',
+  sites: 'comma-separated sites (areas) that staff permissions and submissions belong to',
 };
 
 /** Every context parameter of the app, in the order the README lists them. */

@@ -463,7 +463,8 @@ export class LuminaStack extends Stack {
       );
       api.role.addToPrincipalPolicy(
         new PolicyStatement({
-          actions: ['states:DescribeExecution'],
+          // Stopping: a deleted staff user's pending invitation, a withdrawn submission.
+          actions: ['states:DescribeExecution', 'states:StopExecution'],
           // Executions are named per request: any execution, of our state machines only.
           resources: names.map((name) => this.executionArnPattern(name)),
         }),

@@ -138,6 +138,35 @@ export const taskFunctions: readonly TaskFunction[] = [
     timeoutSeconds: 15,
     access: { table: 'readwrite' },
   },
+  // Staff invitation (statemachines/staff-invitation.asl.json)
+  {
+    name: 'load-staff-invitation',
+    entry: 'tasks/load-staff-invitation.ts',
+    description: 'Staff invitation: check the invitation is pending for this execution, add the settings',
+    timeoutSeconds: 10,
+    access: { table: 'read' },
+  },
+  {
+    name: 'send-staff-invitation',
+    entry: 'tasks/send-staff-invitation.ts',
+    description: 'Staff invitation: store the task token and email the invitation link',
+    timeoutSeconds: 20,
+    access: { table: 'readwrite', sendEmail: true },
+  },
+  {
+    name: 'activate-staff',
+    entry: 'tasks/activate-staff.ts',
+    description: 'Staff invitation: activate the accepted staff user (and count a network admin)',
+    timeoutSeconds: 15,
+    access: { table: 'readwrite' },
+  },
+  {
+    name: 'expire-staff-invitation',
+    entry: 'tasks/expire-staff-invitation.ts',
+    description: 'Staff invitation: remove an invitation that expired or failed',
+    timeoutSeconds: 30,
+    access: { table: 'readwrite' },
+  },
 ];
 
 /** `send-verification-email` → `SendVerificationEmailFunctionArn`, the substitution key used in the ASL files. */

@@ -38,7 +38,6 @@ export const handler = async (event: unknown) => {
     yearOfGraduation: registration.yearOfGraduation,
     consent: applyConsent(memberId, undefined, registration.consent, startedAt, 'registration').state,
     anonymousIds: [registration.anonymousId],
-    isAdmin: false,
     registeredAt: startedAt,
     createdAt: startedAt,
     updatedAt: startedAt,

@@ -34,11 +34,15 @@ import {
   maskEmail,
   toPrivateMember,
   type MemberItem,
+  type PrivateMember,
   type RegistrationRequest,
 } from '../../core/members/model.js';
 import { stableStringify } from '../../core/stable-json.js';
+import { normalizeEmail } from '../../core/keys.js';
+import { isNetworkAdminEmail, networkAdminEmails } from '../../core/staff/network-admins.js';
 import { authenticate, requireMember } from '../auth/middleware.js';
 import { authMessages, type AuthVariables } from '../auth/contract.js';
+import { authenticateStaff, staffWithScope } from '../auth/staff-middleware.js';
 import { HttpError, validationErrorHook } from '../errors.js';
 import { ErrorSchema, ValidationErrorSchema, json } from '../openapi-shapes.js';
 
@@ -157,12 +161,13 @@ const selfOnly = (message: string): MiddlewareHandler<MemberEnv> =>
     await next();
   });
 
-/** Staff only: until the staff issue, lumina's `isAdmin` flag. */
-const staffOnly = createMiddleware<MemberEnv>(async (c, next) => {
-  const { member } = requireMember(c);
-  if (!member.isAdmin) throw new HttpError(403, authMessages.forbidden);
-  await next();
-});
+/** Staff with `network:read` (a staff session token; a member's is refused as invalid). */
+const networkReaders = staffWithScope((scopes) => scopes.includes('network:read'));
+
+/** The private profile, with lumina's `isAdmin`: whether the address is an active network admin's. */
+async function privateProfile(member: MemberItem): Promise<PrivateMember> {
+  return toPrivateMember(member, await isNetworkAdminEmail(member.email));
+}
 
 const limitBody = bodyLimit({
   maxSize: MAX_BODY_BYTES,
@@ -176,9 +181,9 @@ const listRoute = (path: '/member' | '/member/') =>
     method: 'get',
     path,
     tags: ['members'],
-    summary: 'Every active member, private shape (staff)',
+    summary: 'Every active member, private shape (staff with `network:read`)',
     security: bearer,
-    middleware: [authenticate, staffOnly] as const,
+    middleware: [authenticateStaff, networkReaders] as const,
     responses: {
       200: json(z.array(PrivateMemberSchema), 'Active members by id'),
       401: errors.unauthorized,
@@ -373,12 +378,15 @@ export function registerMemberRoutes(app: OpenAPIHono): void {
 
   for (const route of [listRoute('/member'), listRoute('/member/')]) {
     members.openapi(route, async (c) => {
-      const all = await listActiveMembers();
-      return c.json(all.map(toPrivateMember), 200);
+      const [all, adminEmails] = await Promise.all([listActiveMembers(), networkAdminEmails()]);
+      return c.json(
+        all.map((member) => toPrivateMember(member, adminEmails.has(normalizeEmail(member.email)))),
+        200,
+      );
     });
   }
 
-  members.openapi(getMemberRoute, (c) => c.json(toPrivateMember(requireMember(c).member), 200));
+  members.openapi(getMemberRoute, async (c) => c.json(await privateProfile(requireMember(c).member), 200));
 
   members.openapi(checkRoute, async (c) => {
     const member = await activeMember(c.req.valid('param').id);
@@ -398,7 +406,7 @@ export function registerMemberRoutes(app: OpenAPIHono): void {
     const { phone, consent } = c.req.valid('json');
     try {
       const updated = await updateProfile(member, { phone, consent });
-      return c.json(toPrivateMember(updated), 200);
+      return c.json(await privateProfile(updated), 200);
     } catch (error) {
       if (error instanceof ConcurrentChangeError) throw new HttpError(409, memberMessages.concurrentChange);
       throw error;
@@ -430,7 +438,7 @@ export function registerMemberRoutes(app: OpenAPIHono): void {
     return c.json(
       {
         exportedAt: new Date().toISOString(),
-        profile: { ...toPrivateMember(held.member), fullName: held.member.fullName },
+        profile: { ...(await privateProfile(held.member)), fullName: held.member.fullName },
         consentLedger: held.consentLedger.map(({ consent, granted, at, source }) => ({
           consent,
           granted,

@@ -92,12 +92,18 @@ export function newSessionId(): string {
 }
 
 /**
- * Checks a session token's signature, issuer, audience and expiry; returns whose session it names, or `undefined`
- * for any token that does not verify (the caller answers all of them alike: "Invalid or expired token").
+ * A staff session token's subject is `staff:<staffId>` (`core/auth/staff-sessions.ts`). Member ids cannot contain
+ * a colon, and a member token has no `scopes` claim: each kind of token is refused where the other is expected.
  */
-export async function verifySessionToken(
+export const STAFF_SUBJECT_PREFIX = 'staff:';
+
+/**
+ * Checks a session JWT's signature, issuer, audience, expiry and `sid`; returns its claims, or `undefined` for any
+ * token that does not verify. Shared by member and staff sessions (one key, one issuer, one audience).
+ */
+export async function verifySessionJwt(
   token: string,
-): Promise<{ memberId: string; sessionId: string } | undefined> {
+): Promise<{ sub: string; sid: string; payload: Record<string, unknown> } | undefined> {
   const key = await loadSigningKey();
   try {
     const { payload } = await jwtVerify(token, key.publicKey, {
@@ -108,10 +114,23 @@ export async function verifySessionToken(
     });
     const { sub, sid } = payload;
     if (typeof sub !== 'string' || typeof sid !== 'string' || !SESSION_ID_PATTERN.test(sid)) return undefined;
-    return { memberId: sub, sessionId: sid };
+    return { sub, sid, payload };
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Checks a member session token's signature, issuer, audience and expiry; returns whose session it names, or
+ * `undefined` for any token that does not verify or is a staff token (the caller answers all of them alike:
+ * "Invalid or expired token").
+ */
+export async function verifySessionToken(
+  token: string,
+): Promise<{ memberId: string; sessionId: string } | undefined> {
+  const claims = await verifySessionJwt(token);
+  if (!claims || claims.sub.startsWith(STAFF_SUBJECT_PREFIX) || 'scopes' in claims.payload) return undefined;
+  return { memberId: claims.sub, sessionId: claims.sid };
 }
 
 /** The session item, strongly consistent (a revocation a moment ago must count). */

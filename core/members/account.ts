@@ -1,6 +1,6 @@
 /**
  * What the member API reads and writes directly (everything else goes through a workflow): profile reads, the
- * staff listing, profile updates through the consent ledger, the export, the erasure and the admin flag.
+ * staff listing, profile updates through the consent ledger, the export and the erasure.
  * Only keys from `core/keys.ts`; no Scan anywhere (every read is a GetItem or a Query on a key or an index).
  */
 import { randomUUID } from 'node:crypto';
@@ -356,26 +356,6 @@ async function removeProfile(
       if (emailKey && reasons.at(-1)?.Code === 'ConditionalCheckFailed') return 'email-held-by-another';
       if (reasons.some((reason) => reason.Code === 'TransactionConflict')) return 'conflict';
     }
-    throw error;
-  }
-}
-
-/** Sets lumina's `isAdmin` flag (staff access until the staff issue). Returns false when there is no such member. */
-export async function setAdmin(memberId: string, isAdmin: boolean): Promise<boolean> {
-  try {
-    await documentClient.send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: keys.member(memberId),
-        UpdateExpression: 'SET #isAdmin = :isAdmin, #updatedAt = :now',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: { '#isAdmin': 'isAdmin', '#updatedAt': 'updatedAt' },
-        ExpressionAttributeValues: { ':isAdmin': isAdmin, ':now': new Date().toISOString() },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
     throw error;
   }
 }

@@ -79,7 +79,6 @@ export interface MemberItem {
   yearOfGraduation: number | null;
   consent: Record<ConsentName, ConsentState>;
   anonymousIds: string[];
-  isAdmin: boolean;
   /** When the registration was reserved. */
   registeredAt: string;
   /** When the member became active (for a pending member: when it was reserved). */
@@ -109,7 +108,8 @@ export interface PrivateMember {
   isAdmin: boolean;
 }
 
-export function toPrivateMember(item: MemberItem): PrivateMember {
+/** `isAdmin`: whether the member's address is an active network admin's (see `core/staff/network-admins.ts`). */
+export function toPrivateMember(item: MemberItem, isAdmin: boolean): PrivateMember {
   return {
     id: item.id,
     createdAt: item.status === 'active' ? item.createdAt : null,
@@ -120,7 +120,7 @@ export function toPrivateMember(item: MemberItem): PrivateMember {
     yearOfGraduation: item.yearOfGraduation,
     consent: currentConsent(item.consent),
     anonymousIds: item.anonymousIds,
-    isAdmin: item.isAdmin,
+    isAdmin,
   };
 }
 

@@ -58,7 +58,6 @@ async function putMember(memberId: string, status: MemberStatus = 'active', extr
       consentStudents: consent,
     },
     anonymousIds: [],
-    isAdmin: false,
     registeredAt: now,
     createdAt: now,
     updatedAt: now,

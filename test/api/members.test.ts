@@ -20,6 +20,8 @@ import { useLocalAws, type LocalAwsEnv } from '../helpers/aws-env.js';
 import { awaitEmails, emailsTo } from '../helpers/inbox.js';
 import { startLocalSfn, type LocalSfn } from '../helpers/local-stepfunctions.js';
 import { memberSnapshot, putActiveMember, putPendingMember, putSubmission } from '../helpers/members.js';
+import { putActiveStaff, staffSessionFor } from '../helpers/staff.js';
+import { bootstrapNetworkAdmin } from '../../core/staff/repository.js';
 
 const SITE_URL = 'https://alumni.example.org';
 
@@ -348,13 +350,19 @@ describe('GET /member/{id}', () => {
 });
 
 describe('GET /member and /member/', () => {
-  it('is for staff only: 401 without a session, 403 for a member without isAdmin', async () => {
+  it('is for staff with network:read only: 401 for no session or a member session, 403 without read', async () => {
     const id = uniqueId('plain');
     await putActiveMember({ id });
-    const token = await sessionFor(id);
+    const memberToken = await sessionFor(id);
+    const moderator = await putActiveStaff(['site:history:moderate'], 'moderator');
+    const moderatorToken = await staffSessionFor(moderator.id);
     for (const path of ['/member', '/member/']) {
       expect(await call('GET', path)).toEqual({ status: 401, body: { detail: 'Authorization required' } });
-      expect(await call('GET', path, { token })).toEqual({
+      expect(await call('GET', path, { token: memberToken })).toEqual({
+        status: 401,
+        body: { detail: 'Invalid or expired token' },
+      });
+      expect(await call('GET', path, { token: moderatorToken })).toEqual({
         status: 403,
         body: { detail: 'You do not have permission to perform this action' },
       });
@@ -362,8 +370,13 @@ describe('GET /member and /member/', () => {
   });
 
   it('lists every active member in the private shape, past a 1 MB page, without pending ones', async () => {
+    // isAdmin: the member's address is an active network admin's (the bootstrapped admin's, here).
     const admin = uniqueId('admin');
-    await putActiveMember({ id: admin, isAdmin: true });
+    const adminStaff = await bootstrapNetworkAdmin({ email: `${admin}@example.com`, name: 'Ada Admin' });
+    await putActiveMember({ id: admin });
+    const reader = uniqueId('reader');
+    await putActiveMember({ id: reader });
+    const readerStaff = await putActiveStaff(['network:read'], 'reader');
     const pending = uniqueId('waiting');
     await putPendingMember({ id: pending });
     // 14 items of ~90 KB: more than one 1 MB page of the index.
@@ -381,19 +394,26 @@ describe('GET /member and /member/', () => {
       }),
     );
     expect(firstPage.LastEvaluatedKey).toBeDefined();
-    const token = await sessionFor(admin);
-    for (const path of ['/member', '/member/']) {
-      const response = await call('GET', path, { token });
-      expect(response.status).toBe(200);
-      const members = response.body as { id: string; isAdmin: boolean; emailVerified: boolean }[];
-      const ids = members.map((member) => member.id);
-      expect(ids).toEqual(expect.arrayContaining([admin, ...bulky]));
-      expect(ids).not.toContain(pending);
-      expect(ids).toEqual([...ids].sort());
-      expect(members.every((member) => member.emailVerified)).toBe(true);
-      expect(members.find((member) => member.id === admin)).toMatchObject({ isAdmin: true });
-      expect(JSON.stringify(members)).not.toContain('fullName');
+    for (const staffId of [adminStaff.id, readerStaff.id]) {
+      const token = await staffSessionFor(staffId);
+      for (const path of ['/member', '/member/']) {
+        const response = await call('GET', path, { token });
+        expect(response.status).toBe(200);
+        const members = response.body as { id: string; isAdmin: boolean; emailVerified: boolean }[];
+        const ids = members.map((member) => member.id);
+        expect(ids).toEqual(expect.arrayContaining([admin, reader, ...bulky]));
+        expect(ids).not.toContain(pending);
+        expect(ids).toEqual([...ids].sort());
+        expect(members.every((member) => member.emailVerified)).toBe(true);
+        expect(members.filter((member) => member.isAdmin).map((member) => member.id)).toEqual([admin]);
+        expect(JSON.stringify(members)).not.toContain('fullName');
+      }
     }
+    // The member's own profile says so too.
+    expect(await call('GET', `/member/${admin}`, { token: await sessionFor(admin) })).toMatchObject({
+      status: 200,
+      body: { id: admin, isAdmin: true },
+    });
   });
 });
 

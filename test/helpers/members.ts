@@ -16,7 +16,6 @@ export interface TestMemberOptions {
   phone?: string | null;
   yearOfGraduation?: number | null;
   consent?: Partial<Consent>;
-  isAdmin?: boolean;
   anonymousId?: string;
   /** When the registration was made (consent grant dates, createdAt). */
   registeredAt?: string;
@@ -49,7 +48,6 @@ async function putMember(options: TestMemberOptions, status: 'active' | 'pending
     yearOfGraduation: options.yearOfGraduation === undefined ? 1980 : options.yearOfGraduation,
     consent: state,
     anonymousIds: [options.anonymousId ?? randomUUID()],
-    isAdmin: options.isAdmin ?? false,
     registeredAt: at,
     createdAt: at,
     updatedAt: at,

@@ -353,6 +353,7 @@ describe('the stack as deployed (statemachines/ and the task registry)', () => {
       expect(resourcesOf(action), action).toEqual(ours);
     }
     expect(resourcesOf('states:DescribeExecution')).toEqual(oursExecutions);
+    expect(resourcesOf('states:StopExecution')).toEqual(oursExecutions);
     expect(stateActions.flatMap((s) => asList(s.Action)).sort()).toEqual(
       [
         'states:DescribeExecution',
@@ -360,6 +361,7 @@ describe('the stack as deployed (statemachines/ and the task registry)', () => {
         'states:SendTaskFailure',
         'states:SendTaskSuccess',
         'states:StartExecution',
+        'states:StopExecution',
       ].sort(),
     );
     // Reading the signing key: that one secret only.

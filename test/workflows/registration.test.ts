@@ -101,7 +101,6 @@ async function putActiveMember(memberId: string, email: string) {
       consentStudents: { granted: false, since: now },
     },
     anonymousIds: [],
-    isAdmin: false,
     registeredAt: now,
     createdAt: now,
     updatedAt: now,
