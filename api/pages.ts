@@ -62,19 +62,38 @@ ${options.body}
   return { html, headers };
 }
 
+/** What a page shows after a link made a session: where it keeps the token, and which answer fields it lists. */
+export interface SessionResult {
+  /** `sessionStorage` key for the answer's `sessionToken`. */
+  storageKey: string;
+  /** Shown after success instead of the answer's `detail`. */
+  done: string;
+  /** Answer fields to list: a date is shown in local time, a list joined. */
+  details: { label: string; field: string; kind?: 'text' | 'date' | 'list' }[];
+}
+
 /**
- * A page whose one button POSTs `{"token"}` from the address to the page's own path and shows the answer's
- * `detail`: the confirmation and report links of the contact relay. The texts are constants of the code.
+ * A page whose one button POSTs `{"token"}` from the address to `endpoint` (relative; the page's own path by
+ * default) and shows the outcome: every emailed link's page (member sign-in, relay confirm and report, staff
+ * sign-in and invitation). A GET never acts, because mail scanners fetch links. The texts are constants of the
+ * code, never request data.
  */
 export function tokenActionPage(options: {
   title: string;
   /** Shown with the button, e.g. "Press Confirm to send your message." */
   prompt: string;
   button: string;
+  endpoint?: string;
+  session?: SessionResult;
 }): HtmlPage {
+  const settings = {
+    prompt: options.prompt,
+    endpoint: options.endpoint ?? null,
+    session: options.session ?? null,
+  };
   const script = `
 (() => {
-  const texts = ${JSON.stringify({ prompt: options.prompt })};
+  const settings = ${JSON.stringify(settings)};
   const token = new URLSearchParams(location.search).get('token');
   // The token is a credential: keep it out of the address bar and the history once read.
   if (location.search) history.replaceState(null, '', location.pathname);
@@ -84,7 +103,7 @@ export function tokenActionPage(options: {
     status.textContent = 'This page has no link token. Open the link from your email again.';
     return;
   }
-  status.textContent = texts.prompt;
+  status.textContent = settings.prompt;
   button.hidden = false;
   button.addEventListener('click', async () => {
     button.disabled = true;
@@ -92,7 +111,7 @@ export function tokenActionPage(options: {
     let response;
     let body = null;
     try {
-      response = await fetch(location.pathname, {
+      response = await fetch(settings.endpoint || location.pathname, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ token }),
@@ -112,14 +131,38 @@ export function tokenActionPage(options: {
       return;
     }
     button.hidden = true;
-    status.textContent = detail || 'Done.';
+    const session = settings.session;
+    if (!session) {
+      status.textContent = detail || 'Done.';
+      return;
+    }
+    try {
+      sessionStorage.setItem(session.storageKey, body.sessionToken);
+    } catch {
+      // Storage can be disabled; the session still exists.
+    }
+    status.textContent = session.done;
+    const list = document.getElementById('result');
+    for (const item of session.details) {
+      const value = body[item.field];
+      const term = document.createElement('dt');
+      term.textContent = item.label;
+      const description = document.createElement('dd');
+      description.textContent =
+        item.kind === 'date' ? new Date(value).toLocaleString()
+        : item.kind === 'list' ? (value || []).join(', ') || 'none'
+        : String(value);
+      list.append(term, description);
+    }
+    list.hidden = false;
   });
 })();
 `;
   return htmlPage({
     title: options.title,
     body: `      <p id="status" role="status">This page needs JavaScript to use the link.</p>
-      <button id="action" type="button" hidden>${options.button}</button>`,
+      <button id="action" type="button" hidden>${options.button}</button>
+      <dl id="result" hidden></dl>`,
     script,
   });
 }

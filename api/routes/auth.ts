@@ -8,7 +8,7 @@ import { revokeAllSessions, revokeSession } from '../../core/auth/sessions.js';
 import { camelizeKeys } from '../../core/case.js';
 import { authMessages } from '../auth/contract.js';
 import { authenticate, optionalMember, requireMember } from '../auth/middleware.js';
-import { htmlPage } from '../pages.js';
+import { tokenActionPage } from '../pages.js';
 import { ErrorSchema, ValidationErrorSchema } from '../openapi-shapes.js';
 
 const error = (description: string) => ({
@@ -167,69 +167,19 @@ export function registerAuthRoutes(app: OpenAPIHono): void {
   app.openapi(linkPageRoute, (c) => c.html(linkPage.html, 200, linkPage.headers));
 }
 
-// The link page (see `api/pages.ts`): only the Confirm button's POST redeems; it keeps the session token in
-// sessionStorage and shows the member and the session's end.
-const linkPageScript = `
-(() => {
-  const token = new URLSearchParams(location.search).get('token');
-  // The token is a credential: keep it out of the address bar and the history once read.
-  if (location.search) history.replaceState(null, '', location.pathname);
-  const status = document.getElementById('status');
-  const button = document.getElementById('confirm');
-  if (!token) {
-    status.textContent = 'This page has no link token. Open the link from your email again.';
-    return;
-  }
-  status.textContent = 'Press Confirm to sign in.';
-  button.hidden = false;
-  button.addEventListener('click', async () => {
-    button.disabled = true;
-    status.textContent = 'Confirming...';
-    let response;
-    let body = null;
-    try {
-      response = await fetch('auth/redeem', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ token }),
-        credentials: 'omit',
-      });
-      body = await response.json().catch(() => null);
-    } catch {
-      status.textContent = 'The server could not be reached. Please try again.';
-      button.disabled = false;
-      return;
-    }
-    if (!response.ok) {
-      const detail = body && typeof body.detail === 'string' ? body.detail : 'The link could not be confirmed.';
-      status.textContent = detail;
-      // Only a temporary failure is worth another press; a used or expired link stays used or expired.
-      button.disabled = response.status < 500;
-      return;
-    }
-    try {
-      sessionStorage.setItem('lumina.sessionToken', body.sessionToken);
-    } catch {
-      // Storage can be disabled; the session still exists.
-    }
-    button.hidden = true;
-    status.textContent = 'Confirmed. You are signed in.';
-    document.getElementById('member').textContent = String(body.memberId);
-    document.getElementById('expires').textContent = new Date(body.expiresAt).toLocaleString();
-    document.getElementById('result').hidden = false;
-  });
-})();
-`;
-
-const linkPage = htmlPage({
+// The emailed link's page: only its Confirm button's POST redeems (relative URL, so it also works under an API
+// Gateway stage); it keeps the session token in sessionStorage and shows the member and the session's end.
+const linkPage = tokenActionPage({
   title: 'New Theatre alumni: confirm',
-  body: `      <p id="status" role="status">This page needs JavaScript to confirm the link.</p>
-      <button id="confirm" type="button" hidden>Confirm</button>
-      <dl id="result" hidden>
-        <dt>Member</dt>
-        <dd id="member"></dd>
-        <dt>Signed in until</dt>
-        <dd id="expires"></dd>
-      </dl>`,
-  script: linkPageScript,
+  prompt: 'Press Confirm to sign in.',
+  button: 'Confirm',
+  endpoint: 'auth/redeem',
+  session: {
+    storageKey: 'lumina.sessionToken',
+    done: 'Confirmed. You are signed in.',
+    details: [
+      { label: 'Member', field: 'memberId' },
+      { label: 'Signed in until', field: 'expiresAt', kind: 'date' },
+    ],
+  },
 });

@@ -58,7 +58,7 @@ import {
 } from '../auth/staff-middleware.js';
 import { HttpError, validationErrorHook } from '../errors.js';
 import { ErrorSchema, ValidationErrorSchema, json } from '../openapi-shapes.js';
-import { htmlPage } from '../pages.js';
+import { tokenActionPage } from '../pages.js';
 
 type StaffEnv = { Variables: StaffVariables };
 
@@ -664,98 +664,29 @@ async function visiblePage(actor: AuthenticatedStaff, limit: number, cursor: str
 
 // ------------------------------------------------------------------------------------------------ pages
 
-/**
- * The pages staff links open (see `api/pages.ts`): only the button's POST acts. The session token is kept in
- * sessionStorage (`lumina.staffSessionToken`); the page shows the staff id, the scopes and the session's end.
- */
-function staffLinkPage(options: {
-  title: string;
-  prompt: string;
-  button: string;
-  endpoint: string;
-  done: string;
-}) {
-  const script = `
-(() => {
-  const texts = ${JSON.stringify({ prompt: options.prompt, done: options.done, endpoint: options.endpoint })};
-  const token = new URLSearchParams(location.search).get('token');
-  // The token is a credential: keep it out of the address bar and the history once read.
-  if (location.search) history.replaceState(null, '', location.pathname);
-  const status = document.getElementById('status');
-  const button = document.getElementById('action');
-  if (!token) {
-    status.textContent = 'This page has no link token. Open the link from your email again.';
-    return;
-  }
-  status.textContent = texts.prompt;
-  button.hidden = false;
-  button.addEventListener('click', async () => {
-    button.disabled = true;
-    status.textContent = 'Please wait...';
-    let response;
-    let body = null;
-    try {
-      response = await fetch(texts.endpoint, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ token }),
-        credentials: 'omit',
-      });
-      body = await response.json().catch(() => null);
-    } catch {
-      status.textContent = 'The server could not be reached. Please try again.';
-      button.disabled = false;
-      return;
-    }
-    if (!response.ok) {
-      status.textContent = body && typeof body.detail === 'string' ? body.detail : 'The link could not be used.';
-      // Only a temporary failure is worth another press; a used or expired link stays used or expired.
-      button.disabled = response.status < 500;
-      return;
-    }
-    try {
-      sessionStorage.setItem('lumina.staffSessionToken', body.sessionToken);
-    } catch {
-      // Storage can be disabled; the session still exists.
-    }
-    button.hidden = true;
-    status.textContent = texts.done;
-    document.getElementById('staff').textContent = String(body.staffId);
-    document.getElementById('scopes').textContent = (body.scopes || []).join(', ') || 'none';
-    document.getElementById('expires').textContent = new Date(body.expiresAt).toLocaleString();
-    document.getElementById('result').hidden = false;
-  });
-})();
-`;
-  return htmlPage({
-    title: options.title,
-    body: `      <p id="status" role="status">This page needs JavaScript to use the link.</p>
-      <button id="action" type="button" hidden>${options.button}</button>
-      <dl id="result" hidden>
-        <dt>Staff user</dt>
-        <dd id="staff"></dd>
-        <dt>Permissions</dt>
-        <dd id="scopes"></dd>
-        <dt>Signed in until</dt>
-        <dd id="expires"></dd>
-      </dl>`,
-    script,
-  });
-}
+const staffSession = (done: string) => ({
+  storageKey: 'lumina.staffSessionToken',
+  done,
+  details: [
+    { label: 'Staff user', field: 'staffId' },
+    { label: 'Permissions', field: 'scopes', kind: 'list' as const },
+    { label: 'Signed in until', field: 'expiresAt', kind: 'date' as const },
+  ],
+});
 
 // Relative URLs, so the pages also work under an API Gateway stage: `/staff/signin` POSTs to `/staff/redeem`.
-const signinPage = staffLinkPage({
+const signinPage = tokenActionPage({
   title: 'New Theatre alumni staff: sign in',
   prompt: 'Press Sign in to sign in as staff.',
   button: 'Sign in',
   endpoint: 'redeem',
-  done: 'You are signed in.',
+  session: staffSession('You are signed in.'),
 });
 
-const acceptPage = staffLinkPage({
+const acceptPage = tokenActionPage({
   title: 'New Theatre alumni staff: accept your invitation',
   prompt: 'Press Accept to accept your invitation to the New Theatre alumni staff.',
   button: 'Accept',
   endpoint: 'accept',
-  done: 'Invitation accepted. You are signed in.',
+  session: staffSession('Invitation accepted. You are signed in.'),
 });
