@@ -81,6 +81,11 @@ export const keys = {
     pk: `LIMIT#STUDENT#${senderKey}`,
     sk: day,
   }),
+  /** Sign-in emails sent to a member or staff user on a UTC day (`MEMBER#id` / `STAFF#id` as the principal). */
+  signInEmailLimit: (principal: string, day: string): ItemKey => ({
+    pk: `LIMIT#SIGNIN#${principal}`,
+    sk: day,
+  }),
   relayBlock: (recipientId: string, senderKey: string): ItemKey => ({
     pk: `BLOCK#${recipientId}`,
     sk: senderKey,

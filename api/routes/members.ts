@@ -38,13 +38,14 @@ import {
   type RegistrationRequest,
 } from '../../core/members/model.js';
 import { stableStringify } from '../../core/stable-json.js';
-import { normalizeEmail } from '../../core/keys.js';
+import { keys, normalizeEmail } from '../../core/keys.js';
 import { isNetworkAdminEmail, networkAdminEmails } from '../../core/staff/network-admins.js';
 import { authenticate, requireMember } from '../auth/middleware.js';
 import { authMessages, type AuthVariables } from '../auth/contract.js';
 import { authenticateStaff, staffWithScope } from '../auth/staff-middleware.js';
 import { HttpError, validationErrorHook } from '../errors.js';
 import { ErrorSchema, ValidationErrorSchema, json } from '../openapi-shapes.js';
+import { takeSignInEmail } from '../../core/sign-in-limit.js';
 
 type MemberEnv = { Variables: AuthVariables };
 
@@ -57,6 +58,8 @@ export const memberMessages = {
   concurrentChange: 'The member was changed by another request; reload it and try again',
   emailUnavailable: 'The email could not be sent; please try again later',
   tooLarge: 'Request body too large',
+  tooManySignInEmails:
+    'This member has been sent as many sign-in emails today as we send. Please try again tomorrow.',
 } as const;
 
 /** A login link is valid for an hour (lumina's link was a 90-day session token). */
@@ -278,6 +281,7 @@ const loginRoute = createRoute({
     200: json(OkSchema, 'Link sent'),
     404: json(ErrorSchema, memberMessages.notFound),
     422: errors.validation,
+    429: json(ErrorSchema, memberMessages.tooManySignInEmails),
     503: json(ErrorSchema, memberMessages.emailUnavailable),
   },
 });
@@ -421,6 +425,10 @@ export function registerMemberRoutes(app: OpenAPIHono): void {
 
   members.openapi(loginRoute, async (c) => {
     const member = await activeMember(c.req.valid('param').id);
+    // Anyone may ask (lumina's contract): a daily allowance keeps that from flooding the member's inbox.
+    if (!(await takeSignInEmail(keys.memberPartition(member.id)))) {
+      throw new HttpError(429, memberMessages.tooManySignInEmails);
+    }
     await emailLoginLink(member);
     return c.json('OK' as const, 200);
   });

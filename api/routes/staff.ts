@@ -59,6 +59,8 @@ import {
 import { HttpError, validationErrorHook } from '../errors.js';
 import { ErrorSchema, ValidationErrorSchema, json } from '../openapi-shapes.js';
 import { tokenActionPage } from '../pages.js';
+import { takeSignInEmail } from '../../core/sign-in-limit.js';
+import { keys } from '../../core/keys.js';
 
 type StaffEnv = { Variables: StaffVariables };
 
@@ -474,6 +476,8 @@ function signinUrl(token: string): string {
 /** Emails a sign-in link. Failures are logged, not reported: the answer must not depend on the address. */
 async function emailSigninLink(staff: StaffItem): Promise<void> {
   try {
+    // Over today's allowance nothing is sent, silently: a 429 would tell anyone the address is a staff user's.
+    if (!(await takeSignInEmail(keys.staffPartition(staff.id)))) return;
     const { token } = await issueLinkToken(staff.id, 'staff-login', STAFF_LOGIN_LINK_VALID_SECONDS);
     const email = renderEmail({
       subject: 'Your sign-in link for the New Theatre alumni staff pages',

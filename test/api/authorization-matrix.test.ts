@@ -87,6 +87,8 @@ beforeAll(async () => {
     SESSION_SIGNING_KEY: await generateSigningKeyJwk(),
   });
   delete process.env.SESSION_SIGNING_KEY_FILE;
+  // Authorization, not the sign-in email allowance, is what this test is about.
+  process.env.SIGN_IN_EMAILS_PER_DAY = '100';
   app = createApp({ relayOutcomeWaitMs: 10_000 });
 
   memberId = await newMember('member');

@@ -679,6 +679,23 @@ describe('POST /member/{id}/login', () => {
     expect(logText).not.toContain(match![1]);
     expect(logText).not.toContain(email);
   });
+
+  it('sends at most five sign-in emails a day per member, then answers 429 and sends nothing', async () => {
+    const id = uniqueId('flooded');
+    const email = `${id}@example.com`;
+    await putActiveMember({ id, email });
+    for (let attempt = 0; attempt < 5; attempt++) {
+      expect((await call('POST', `/member/${id}/login`)).status).toBe(200);
+    }
+    expect(await call('POST', `/member/${id}/login`)).toEqual({
+      status: 429,
+      body: {
+        detail:
+          'This member has been sent as many sign-in emails today as we send. Please try again tomorrow.',
+      },
+    });
+    expect(await awaitEmails(env.sesUrl, email, 5)).toHaveLength(5);
+  });
 });
 
 describe('GET /member/{id}/export', () => {
