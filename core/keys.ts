@@ -9,6 +9,7 @@
  * link token            LINK#<sha256>        LINK                  (the token itself is never stored)
  * submission            SUBMISSION#<id>      SUBMISSION            gsi1: SUBMITTER#<submitterId> / <createdAt>#<id>
  * audit entry           AUDIT#<yyyy-mm>      <at>#<id>             (never personal data)
+ * registration request  REGISTRATION#<id>    REQUEST               (what POST /member/{id} carried; deleted when done)
  * staff user            STAFF#<staffId>      PROFILE               gsi1: STAFF / <email>
  * staff email           STAFF-EMAIL#<email>  STAFF-EMAIL           (unique address per staff user)
  * staff permission      STAFF#<staffId>      PERMISSION#<scope>    e.g. PERMISSION#network#admin, PERMISSION#site#history#moderate
@@ -45,6 +46,7 @@ export const keys = {
   link: (tokenHash: string): ItemKey => ({ pk: `LINK#${tokenHash}`, sk: 'LINK' }),
   submission: (submissionId: string): ItemKey => ({ pk: `SUBMISSION#${submissionId}`, sk: 'SUBMISSION' }),
   audit: (at: string, id: string): ItemKey => ({ pk: `AUDIT#${at.slice(0, 7)}`, sk: `${at}#${id}` }),
+  registrationRequest: (requestId: string): ItemKey => ({ pk: `REGISTRATION#${requestId}`, sk: 'REQUEST' }),
   staff: (staffId: string): ItemKey => ({ pk: `STAFF#${staffId}`, sk: 'PROFILE' }),
   staffPartition: (staffId: string): string => `STAFF#${staffId}`,
   staffEmail: (email: string): ItemKey => ({ pk: `STAFF-EMAIL#${normalizeEmail(email)}`, sk: 'STAFF-EMAIL' }),

@@ -11,10 +11,12 @@ import { documentClient, tableName } from '../core/aws-clients.js';
 import { WorkflowTaskError, rethrowAwsError, taskErrors } from '../core/errors.js';
 import { indexKeys, keys } from '../core/keys.js';
 import { MemberIdSchema, type MemberItem } from '../core/members/model.js';
+import { deleteRegistrationRequest } from '../core/members/registration-request.js';
 import { parseTaskInput } from '../core/task-input.js';
 
 const InputSchema = z.object({
   memberId: MemberIdSchema,
+  requestId: z.string().min(1),
   executionName: z.string().min(1),
   anonymousId: z.uuid(),
   verifiedAt: z.iso.datetime(),
@@ -25,6 +27,8 @@ export const handler = async (event: unknown) => {
   try {
     const member = await activate(input.memberId, input.executionName, input.verifiedAt);
     const movedSubmissions = await moveAnonymousSubmissions(input.anonymousId, member);
+    // The details now live in the profile: the request's copy goes.
+    await deleteRegistrationRequest(input.requestId);
     return { activated: true, movedSubmissions };
   } catch (error) {
     rethrowAwsError(error);

@@ -7,13 +7,15 @@ import { z } from 'zod';
 import { documentClient, tableName } from '../core/aws-clients.js';
 import { WorkflowTaskError, rethrowAwsError, taskErrors } from '../core/errors.js';
 import { applyConsent } from '../core/members/consent.js';
-import { ConsentSchema, MemberIdSchema } from '../core/members/model.js';
+import { RegistrationStartSchema, loadRegistrationRequest } from '../core/members/registration-request.js';
 import { parseTaskInput } from '../core/task-input.js';
 
-const InputSchema = z.object({ memberId: MemberIdSchema, consent: ConsentSchema, at: z.iso.datetime() });
+const InputSchema = RegistrationStartSchema.extend({ at: z.iso.datetime() });
 
 export const handler = async (event: unknown) => {
-  const { memberId, consent, at } = parseTaskInput(InputSchema, event);
+  const input = parseTaskInput(InputSchema, event);
+  const { memberId, at } = input;
+  const { consent } = await loadRegistrationRequest(input);
   const { entries } = applyConsent(memberId, undefined, consent, at, 'registration');
   try {
     const result = await documentClient.send(

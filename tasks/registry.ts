@@ -28,9 +28,9 @@ export const taskFunctions: readonly TaskFunction[] = [
   {
     name: 'validate-registration',
     entry: 'tasks/validate-registration.ts',
-    description: 'Registration: validate the request and add the settings',
+    description: 'Registration: load and validate the stored request, add the settings',
     timeoutSeconds: 10,
-    access: {},
+    access: { table: 'read' },
   },
   {
     name: 'reserve-member',
@@ -79,7 +79,7 @@ export const taskFunctions: readonly TaskFunction[] = [
     entry: 'tasks/send-duplicate-registration-notice.ts',
     description: 'Registration: tell the owner of an address that someone tried to register with it',
     timeoutSeconds: 20,
-    access: { table: 'read', sendEmail: true },
+    access: { table: 'readwrite', sendEmail: true },
   },
   // First-email relay (statemachines/first-email-relay.asl.json)
   {

@@ -11,12 +11,19 @@ import { documentClient, tableName } from '../core/aws-clients.js';
 import { WorkflowTaskError, rethrowAwsError, taskErrors } from '../core/errors.js';
 import { keys } from '../core/keys.js';
 import { MemberIdSchema, type MemberItem } from '../core/members/model.js';
+import { deleteRegistrationRequest } from '../core/members/registration-request.js';
 import { parseTaskInput } from '../core/task-input.js';
 
-const InputSchema = z.object({ memberId: MemberIdSchema, executionName: z.string().min(1) });
+const InputSchema = z.object({
+  memberId: MemberIdSchema,
+  executionName: z.string().min(1),
+  requestId: z.string().min(1),
+});
 
 export const handler = async (event: unknown) => {
-  const { memberId, executionName } = parseTaskInput(InputSchema, event);
+  const { memberId, executionName, requestId } = parseTaskInput(InputSchema, event);
+  // Whatever else happens, the request's personal details are no longer needed.
+  await deleteRegistrationRequest(requestId);
   try {
     const found = await documentClient.send(
       new GetCommand({ TableName: tableName(), Key: keys.member(memberId) }),

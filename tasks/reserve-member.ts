@@ -8,14 +8,13 @@ import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { documentClient, tableName } from '../core/aws-clients.js';
 import { WorkflowTaskError, rethrowAwsError, taskErrors } from '../core/errors.js';
-import { epochSeconds, keys, normalizeEmail } from '../core/keys.js';
+import { epochSeconds, keys } from '../core/keys.js';
 import { applyConsent } from '../core/members/consent.js';
-import { MemberIdSchema, RegistrationSchema, type MemberItem } from '../core/members/model.js';
+import type { MemberItem } from '../core/members/model.js';
+import { RegistrationStartSchema, loadRegistrationRequest } from '../core/members/registration-request.js';
 import { parseTaskInput } from '../core/task-input.js';
 
-const InputSchema = z.object({
-  memberId: MemberIdSchema,
-  registration: RegistrationSchema,
+const InputSchema = RegistrationStartSchema.extend({
   executionName: z.string().min(1),
   startedAt: z.iso.datetime(),
   pendingForSeconds: z.number().int().positive(),
@@ -26,7 +25,8 @@ const TTL_MARGIN_SECONDS = 24 * 3600;
 
 export const handler = async (event: unknown) => {
   const input = parseTaskInput(InputSchema, event);
-  const { memberId, registration, executionName, startedAt } = input;
+  const { memberId, executionName, startedAt } = input;
+  const registration = await loadRegistrationRequest(input);
   const profile: MemberItem = {
     ...keys.member(memberId),
     entity: 'member',
@@ -80,7 +80,7 @@ export const handler = async (event: unknown) => {
     if (error instanceof TransactionCanceledException) explainConflict(error, executionName);
     rethrowAwsError(error);
   }
-  return { reserved: true, email: normalizeEmail(registration.email) };
+  return { reserved: true };
 };
 
 /** Returns when the conflict is this execution's own earlier write (a retry); throws the domain error otherwise. */

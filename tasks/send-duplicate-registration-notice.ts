@@ -3,20 +3,33 @@
  * anyone probe which addresses are registered); the address's owner is, by email, with their member id.
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
 import { documentClient, tableName } from '../core/aws-clients.js';
 import { requiredEnv } from '../core/config.js';
 import { renderEmail } from '../core/email/render.js';
 import { sendEmail } from '../core/email/send.js';
 import { rethrowAwsError } from '../core/errors.js';
 import { keys } from '../core/keys.js';
-import { MemberIdSchema, type MemberItem } from '../core/members/model.js';
+import type { MemberItem } from '../core/members/model.js';
+import {
+  RegistrationStartSchema,
+  deleteRegistrationRequest,
+  loadRegistrationRequest,
+} from '../core/members/registration-request.js';
 import { parseTaskInput } from '../core/task-input.js';
 
-const InputSchema = z.object({ email: z.email(), requestedMemberId: MemberIdSchema });
+const InputSchema = RegistrationStartSchema;
 
 export const handler = async (event: unknown) => {
-  const { email, requestedMemberId } = parseTaskInput(InputSchema, event);
+  const start = parseTaskInput(InputSchema, event);
+  const requestedMemberId = start.memberId;
+  const { email } = await loadRegistrationRequest(start);
+  const result = await notifyOwner(email, requestedMemberId);
+  // Told or not, the request's personal details are no longer needed.
+  await deleteRegistrationRequest(start.requestId);
+  return result;
+};
+
+async function notifyOwner(email: string, requestedMemberId: string) {
   try {
     const owner = await documentClient.send(
       new GetCommand({ TableName: tableName(), Key: keys.memberEmail(email) }),
@@ -43,4 +56,4 @@ export const handler = async (event: unknown) => {
   } catch (error) {
     rethrowAwsError(error);
   }
-};
+}

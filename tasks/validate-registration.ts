@@ -1,16 +1,19 @@
 /**
- * Registration step 1: validate the request again (the workflow may be started by anything with the permission)
- * and add the settings the later states need, such as how long to wait for verification.
+ * Registration step 1: load the stored request and validate it again (the workflow may be started by anything
+ * with the permission), and add the settings the later states need, such as how long to wait for verification.
+ * Only ids and settings go back into the execution: the personal details stay in the table.
  */
-import { RegistrationRequestSchema } from '../core/members/model.js';
+import { RegistrationStartSchema, loadRegistrationRequest } from '../core/members/registration-request.js';
 import { verificationTimeoutSeconds } from '../core/members/settings.js';
 import { parseTaskInput } from '../core/task-input.js';
 
 export const handler = async (event: unknown) => {
-  const request = parseTaskInput(RegistrationRequestSchema, event);
+  const start = parseTaskInput(RegistrationStartSchema, event);
+  const registration = await loadRegistrationRequest(start);
   return {
-    memberId: request.memberId,
-    registration: { ...request.registration, email: request.registration.email.trim() },
+    memberId: start.memberId,
+    requestId: start.requestId,
+    anonymousId: registration.anonymousId,
     settings: { verificationTimeoutSeconds: verificationTimeoutSeconds() },
   };
 };

@@ -46,6 +46,7 @@ import { authenticateStaff, staffWithScope } from '../auth/staff-middleware.js';
 import { HttpError, validationErrorHook } from '../errors.js';
 import { ErrorSchema, ValidationErrorSchema, json } from '../openapi-shapes.js';
 import { takeSignInEmail } from '../../core/sign-in-limit.js';
+import { storeRegistrationRequest } from '../../core/members/registration-request.js';
 
 type MemberEnv = { Variables: AuthVariables };
 
@@ -331,15 +332,20 @@ export function registrationExecutionName(memberId: string, input: string): stri
 
 async function startRegistration(request: RegistrationRequest): Promise<void> {
   const stateMachineArn = requiredEnv(stateMachineArnVariable('registration'));
-  const input = stableStringify(request);
-  const name = registrationExecutionName(request.memberId, input);
+  // The name comes from the whole request, so a double click or a client retry is the same execution; the
+  // execution itself carries only ids (its input and history are kept for 90 days, out of an erasure's reach).
+  const name = registrationExecutionName(request.memberId, stableStringify(request));
+  const start = async (requestId: string) => {
+    await storeRegistrationRequest(requestId, request.memberId, request.registration);
+    const input = stableStringify({ memberId: request.memberId, requestId });
+    await sfnClient.send(new StartExecutionCommand({ stateMachineArn, name: requestId, input }));
+  };
   try {
-    await sfnClient.send(new StartExecutionCommand({ stateMachineArn, name, input }));
+    await start(name);
   } catch (error) {
     if (!(error instanceof Error) || error.name !== 'ExecutionAlreadyExists') throw error;
     // The same body was used by an earlier registration that has finished (expired, say): a fresh execution.
-    const retryName = `${name}-${Math.floor(Date.now() / 1000)}`;
-    await sfnClient.send(new StartExecutionCommand({ stateMachineArn, name: retryName, input }));
+    await start(`${name}-${Math.floor(Date.now() / 1000)}`);
   }
 }
 

@@ -15,6 +15,8 @@ import { sesThrottled, type FaultProxy } from '../helpers/fault-proxy.js';
 import { startWorkflowHarness, TEST_SITE_URL, type WorkflowHarness } from '../helpers/workflow-harness.js';
 import { awaitEmails, emailsTo, linkTokenIn } from '../helpers/inbox.js';
 import { count, eventually, historyOf, statePath, type LocalSfn } from '../helpers/local-stepfunctions.js';
+import { storeRegistrationRequest } from '../../core/members/registration-request.js';
+import { RegistrationSchema } from '../../core/members/model.js';
 
 let env: LocalAwsEnv;
 let ses: FaultProxy;
@@ -40,8 +42,10 @@ function registration(overrides: Record<string, unknown> = {}) {
   };
 }
 
+/** As POST /member/{id} does: the details go to the table, the execution gets ids only. */
 async function register(memberId: string, body = registration(), name = `reg-${memberId}`) {
-  const executionArn = await sfn.start(registrationArn, name, { memberId, registration: body });
+  await storeRegistrationRequest(name, memberId, RegistrationSchema.parse(body));
+  const executionArn = await sfn.start(registrationArn, name, { memberId, requestId: name });
   return { executionArn, body };
 }
 
@@ -159,6 +163,13 @@ describe('registration workflow', () => {
       'Registered',
     ]);
     expect(count(events, 'TaskFailed')).toBe(0);
+    // The execution carried ids only: no name or address in its input, outputs or history.
+    expect(JSON.stringify(events)).not.toContain(body.email);
+    expect(JSON.stringify(events)).not.toContain('Bloggs');
+    const request = await documentClient.send(
+      new GetCommand({ TableName: env.tableName, Key: keys.registrationRequest('reg-fred_bloggs') }),
+    );
+    expect(request.Item).toBeUndefined();
 
     const member = await getMember('fred_bloggs');
     expect(member).toMatchObject({ status: 'active', fullName, gsi1pk: 'MEMBERS', gsi1sk: 'fred_bloggs' });
@@ -227,6 +238,7 @@ describe('registration workflow', () => {
     expect(statePath(await historyOf(sfn.client, executionArn))).toEqual([
       'ValidateRegistration',
       'ReserveMember',
+      'ForgetRequest',
       'MemberIdTaken',
     ]);
     expect(await getMember('alice_bloggs')).toEqual(existing);
@@ -326,13 +338,23 @@ describe('registration workflow', () => {
   });
 
   it('invalid input started directly (not through the API) fails before anything is written', async () => {
+    await documentClient.send(
+      new PutCommand({
+        TableName: env.tableName,
+        Item: {
+          ...keys.registrationRequest('reg-bad-input'),
+          memberId: 'fine_id',
+          registration: registration({ email: 'nope' }),
+        },
+      }),
+    );
     const executionArn = await sfn.start(registrationArn, 'reg-bad-input', {
-      memberId: 'Not Valid!',
-      registration: registration({ email: 'nope' }),
+      memberId: 'fine_id',
+      requestId: 'reg-bad-input',
     });
     const execution = await sfn.finished(executionArn);
     expect(execution).toMatchObject({ status: 'FAILED', error: 'InvalidInput' });
-    expect(execution.cause).toContain('memberId');
+    expect(execution.cause).toContain('registration.email');
     expect(execution.cause).not.toContain('nope');
     expect(statePath(await historyOf(sfn.client, executionArn))).toEqual([
       'ValidateRegistration',
