@@ -3,7 +3,8 @@
  * table never holds a usable token; the item says what the link is for and for whom, and expires by TTL.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient, tableName } from './aws-clients.js';
 import { rethrowAwsError } from './errors.js';
 import { epochSeconds, keys } from './keys.js';
@@ -29,6 +30,8 @@ export interface LinkItem {
   expiresAt: number;
   /** Set when redeemed: a link works once. */
   redeemedAt?: string;
+  /** Who holds the redemption (see `claimLink`), so only that use can release it. */
+  claimId?: string;
   /** The session the redemption created (for lumina-era sites that keep using the link token as Bearer). */
   sessionId?: string;
   /** Relay links: the relay request they belong to. */
@@ -82,4 +85,73 @@ export function linkUrl(siteUrl: string, token: string): string {
   const url = new URL('/auth', siteUrl);
   url.searchParams.set('token', token);
   return url.toString();
+}
+
+/**
+ * Claims a link for its one use: marks it redeemed, with `fields` (e.g. the session the use will create), unless it
+ * already was. Returns false then (a second click). A double click therefore acts once.
+ */
+export async function claimLink(
+  token: string,
+  claimId: string,
+  now: Date,
+  fields: Record<string, string | number> = {},
+): Promise<boolean> {
+  const extra = Object.keys(fields);
+  try {
+    await documentClient.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.link(hashLinkToken(token)),
+        UpdateExpression: [
+          'SET redeemedAt = :now, claimId = :claim, updatedAt = :now',
+          ...extra.map((_, index) => `#f${index} = :f${index}`),
+        ].join(', '),
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(redeemedAt)',
+        ExpressionAttributeNames:
+          extra.length > 0 ? Object.fromEntries(extra.map((name, i) => [`#f${i}`, name])) : undefined,
+        ExpressionAttributeValues: {
+          ':now': now.toISOString(),
+          ':claim': claimId,
+          ...Object.fromEntries(extra.map((name, i) => [`:f${i}`, fields[name]])),
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+/**
+ * Gives a claimed link back when its use failed in a way a retry could fix (the person may click again): removes
+ * the redemption and `remove`, sets `restore`, if the claim is still `claimId`'s.
+ */
+export async function releaseLinkClaim(
+  token: string,
+  claimId: string,
+  remove: string[] = [],
+  restore: Record<string, string | number> = {},
+): Promise<void> {
+  const restored = Object.keys(restore);
+  const names = [...remove, ...restored];
+  await documentClient.send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: keys.link(hashLinkToken(token)),
+      UpdateExpression: [
+        `REMOVE ${['redeemedAt', 'claimId', ...remove.map((_, i) => `#n${i}`)].join(', ')}`,
+        `SET ${['updatedAt = :now', ...restored.map((_, i) => `#n${remove.length + i} = :r${i}`)].join(', ')}`,
+      ].join(' '),
+      ConditionExpression: 'claimId = :claim',
+      ExpressionAttributeNames:
+        names.length > 0 ? Object.fromEntries(names.map((name, i) => [`#n${i}`, name])) : undefined,
+      ExpressionAttributeValues: {
+        ':claim': claimId,
+        ':now': new Date().toISOString(),
+        ...Object.fromEntries(restored.map((name, i) => [`:r${i}`, restore[name]])),
+      },
+    }),
+  );
 }

@@ -3,14 +3,13 @@
  * resumes the waiting registration workflow, which activates the member. Tokens, task tokens and addresses are
  * credentials or personal data: none is ever logged.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { HttpError } from '../http-error.js';
 import { authMessages } from './messages.js';
 import { documentClient, sfnClient, tableName } from '../aws-clients.js';
 import { epochSeconds, keys, type ItemKey } from '../keys.js';
-import { LINK_TOKEN_PATTERN, hashLinkToken, type LinkItem } from '../links.js';
+import { LINK_TOKEN_PATTERN, claimLink, hashLinkToken, releaseLinkClaim, type LinkItem } from '../links.js';
 import { logger } from '../logger.js';
 import { getMember } from '../members/account.js';
 import { SESSION_LIFETIME_SECONDS, createSession, newSessionId, type SessionVia } from './sessions.js';
@@ -70,7 +69,14 @@ export async function redeemLink(
 
   const key = keys.link(hashLinkToken(token));
   const sessionId = newSessionId();
-  await claimLink(key, sessionId, now);
+  // The link records the session it will create: a lumina-era site keeps sending the link token, which is then
+  // honoured exactly while that session is valid; the link item's TTL moves to the session's end for the same
+  // reason (a minute of slack: the session item is written just after this).
+  const claimed = await claimLink(token, sessionId, now, {
+    sessionId,
+    expiresAt: epochSeconds(now) + SESSION_LIFETIME_SECONDS + 60,
+  });
+  if (!claimed) throw new LinkAlreadyUsedError();
   try {
     if (found.purpose === 'verify') await completeVerification(found.memberId);
     else await assertCanLogIn(found.memberId);
@@ -80,12 +86,15 @@ export async function redeemLink(
     return { memberId: found.memberId, ...session };
   } catch (error) {
     const release = !(error instanceof HttpError && error.status === 401);
-    await (release ? releaseClaim(key, sessionId, found.expiresAt) : settle(key, sessionId)).catch(
-      (cleanupError: unknown) =>
-        logger.error('Could not finish a refused link redemption', {
-          memberId: found.memberId,
-          error: cleanupError,
-        }),
+    await (
+      release
+        ? releaseLinkClaim(token, sessionId, ['sessionId', 'settledAt'], { expiresAt: found.expiresAt })
+        : settle(key, sessionId)
+    ).catch((cleanupError: unknown) =>
+      logger.error('Could not finish a refused link redemption', {
+        memberId: found.memberId,
+        error: cleanupError,
+      }),
     );
     throw error;
   }
@@ -107,49 +116,6 @@ async function settle(key: ItemKey, sessionId: string): Promise<void> {
       }),
     )
     .catch((error: unknown) => logger.warn('Could not mark a link redemption settled', { error }));
-}
-
-/**
- * Marks the link redeemed, exactly once (a double click redeems once), and records the session it will create:
- * a lumina-era site keeps sending the link token, which is then honoured exactly while that session is valid. The
- * link item's TTL moves to the session's end for the same reason.
- */
-async function claimLink(key: ItemKey, sessionId: string, now: Date): Promise<void> {
-  try {
-    await documentClient.send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: key,
-        UpdateExpression: 'SET redeemedAt = :now, sessionId = :sid, updatedAt = :now, expiresAt = :ttl',
-        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(redeemedAt)',
-        ExpressionAttributeValues: {
-          ':now': now.toISOString(),
-          ':sid': sessionId,
-          // A minute of slack: the session item is written just after this.
-          ':ttl': epochSeconds(now) + SESSION_LIFETIME_SECONDS + 60,
-        },
-      }),
-    );
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) throw new LinkAlreadyUsedError();
-    throw error;
-  }
-}
-
-async function releaseClaim(key: ItemKey, sessionId: string, originalExpiresAt: number): Promise<void> {
-  await documentClient.send(
-    new UpdateCommand({
-      TableName: tableName(),
-      Key: key,
-      UpdateExpression: 'REMOVE redeemedAt, sessionId, settledAt SET expiresAt = :ttl, updatedAt = :now',
-      ConditionExpression: 'sessionId = :sid',
-      ExpressionAttributeValues: {
-        ':sid': sessionId,
-        ':ttl': originalExpiresAt,
-        ':now': new Date().toISOString(),
-      },
-    }),
-  );
 }
 
 async function assertCanLogIn(memberId: string): Promise<void> {

@@ -5,13 +5,10 @@
  * a member's link never signs a staff user in, nor the other way round. Either way the session carries the scopes
  * read from the permission records at that moment. Tokens and task tokens are credentials: never logged.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient, sfnClient, tableName } from '../aws-clients.js';
+import { sfnClient } from '../aws-clients.js';
 import { HttpError } from '../http-error.js';
-import { keys, type ItemKey } from '../keys.js';
-import { hashLinkToken, type LinkItem } from '../links.js';
+import { claimLink, releaseLinkClaim, type LinkItem } from '../links.js';
 import { logger } from '../logger.js';
 import type { Scope } from '../staff/model.js';
 import { getStaff, scopesOf } from '../staff/repository.js';
@@ -53,10 +50,10 @@ export async function redeemStaffLink(token: string, purpose: StaffLinkPurpose):
   }
   if (link.redeemedAt) throw new HttpError(401, linkMessages.used);
 
-  const key = keys.link(hashLinkToken(token));
   // The claim records the session the redemption will create (as member links do).
   const claim = newSessionId();
-  await claimLink(key, claim, now);
+  if (!(await claimLink(token, claim, now, { sessionId: claim })))
+    throw new HttpError(401, linkMessages.used);
   try {
     if (purpose === 'staff-invite') await acceptInvitation(link);
     else await assertActive(link.memberId);
@@ -66,41 +63,12 @@ export async function redeemStaffLink(token: string, purpose: StaffLinkPurpose):
     return { staffId: link.memberId, scopes, ...session };
   } catch (error) {
     if (!(error instanceof HttpError && error.status === 401)) {
-      await releaseClaim(key, claim).catch((cleanupError: unknown) =>
+      await releaseLinkClaim(token, claim, ['sessionId']).catch((cleanupError: unknown) =>
         logger.error('Could not release a staff link claim', { staffId: link.memberId, error: cleanupError }),
       );
     }
     throw error;
   }
-}
-
-async function claimLink(key: ItemKey, claim: string, now: Date): Promise<void> {
-  try {
-    await documentClient.send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: key,
-        UpdateExpression: 'SET redeemedAt = :now, sessionId = :claim, updatedAt = :now',
-        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(redeemedAt)',
-        ExpressionAttributeValues: { ':now': now.toISOString(), ':claim': claim },
-      }),
-    );
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) throw new HttpError(401, linkMessages.used);
-    throw error;
-  }
-}
-
-async function releaseClaim(key: ItemKey, claim: string): Promise<void> {
-  await documentClient.send(
-    new UpdateCommand({
-      TableName: tableName(),
-      Key: key,
-      UpdateExpression: 'REMOVE redeemedAt, sessionId SET updatedAt = :now',
-      ConditionExpression: 'sessionId = :claim',
-      ExpressionAttributeValues: { ':claim': claim, ':now': new Date().toISOString() },
-    }),
-  );
 }
 
 async function assertActive(staffId: string): Promise<void> {

@@ -5,20 +5,20 @@
  * and messages are credentials or personal data: none is ever logged.
  */
 import { randomUUID } from 'node:crypto';
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   DescribeExecutionCommand,
   SendTaskSuccessCommand,
   StartExecutionCommand,
   type ExecutionStatus,
 } from '@aws-sdk/client-sfn';
-import { DeleteCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { findLink, linkMessages } from '../auth/redeem.js';
 import { documentClient, sfnClient, tableName } from '../aws-clients.js';
 import { requiredEnv, stateMachineArnVariable } from '../config.js';
 import { HttpError } from '../http-error.js';
-import { epochSeconds, keys, type ItemKey } from '../keys.js';
-import { hashLinkToken, type LinkItem, type LinkPurpose } from '../links.js';
+import { epochSeconds, keys } from '../keys.js';
+import { claimLink, hashLinkToken, releaseLinkClaim, type LinkItem, type LinkPurpose } from '../links.js';
 import { logger } from '../logger.js';
 import {
   RelayResultSchema,
@@ -208,28 +208,14 @@ const ENDED_TASK_ERRORS = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidT
 export async function confirmStudentContact(token: string): Promise<void> {
   const link = await validRelayLink(token, 'student-contact');
   if (link.redeemedAt) throw new HttpError(401, linkMessages.used);
-  const key = keys.link(hashLinkToken(token));
-  const claimedAt = new Date().toISOString();
-  try {
-    await documentClient.send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: key,
-        UpdateExpression: 'SET redeemedAt = :now, updatedAt = :now',
-        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(redeemedAt)',
-        ExpressionAttributeValues: { ':now': claimedAt },
-      }),
-    );
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) throw new HttpError(401, linkMessages.used);
-    throw error;
-  }
+  const claimId = randomUUID();
+  if (!(await claimLink(token, claimId, new Date()))) throw new HttpError(401, linkMessages.used);
   try {
     await resumeRelay(link);
     logger.info('Student contact confirmed', { relayId: link.relayId });
   } catch (error) {
     if (!(error instanceof HttpError && error.status === 401)) {
-      await releaseClaim(key, claimedAt).catch((releaseError: unknown) =>
+      await releaseLinkClaim(token, claimId).catch((releaseError: unknown) =>
         logger.error('Could not release a relay link claim', {
           relayId: link.relayId,
           error: errorName(releaseError),
@@ -261,18 +247,6 @@ async function resumeRelay(link: LinkItem & { relayId: string }): Promise<void> 
     }
     throw error;
   }
-}
-
-async function releaseClaim(key: ItemKey, claimedAt: string): Promise<void> {
-  await documentClient.send(
-    new UpdateCommand({
-      TableName: tableName(),
-      Key: key,
-      UpdateExpression: 'REMOVE redeemedAt SET updatedAt = :now',
-      ConditionExpression: 'redeemedAt = :claimed',
-      ExpressionAttributeValues: { ':claimed': claimedAt, ':now': new Date().toISOString() },
-    }),
-  );
 }
 
 /**
