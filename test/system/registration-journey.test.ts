@@ -3,55 +3,24 @@
  * lumina-era site and a person drive it: register, read the inbox, follow the link, read the profile, register
  * again; then log in by email and out everywhere.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findFreePort } from '../../infra/local/ports.js';
-import { readLocalSettings } from '../../infra/local/settings.js';
-import { startLocalSystem, type LocalSystem } from '../../infra/local/system.js';
+import type { LocalSystem } from '../../infra/local/system.js';
+import { startTestSystem, type TestSystem } from '../helpers/local-system.js';
 import { awaitEmails, linkTokenIn } from '../helpers/inbox.js';
 import { historyOf, sfnClient, statePath } from '../helpers/local-stepfunctions.js';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'journey-'));
+let test: TestSystem;
 let system: LocalSystem;
+let call: TestSystem['call'];
 
 beforeAll(async () => {
-  const settings = readLocalSettings({
-    API_PORT: String(await findFreePort()),
-    DYNAMODB_PORT: String(await findFreePort()),
-    SES_PORT: String(await findFreePort()),
-    SFN_PORT: String(await findFreePort()),
-    LOCAL_DATA_DIR: dataDir,
-  });
-  delete process.env.SITE_URL;
-  delete process.env.SESSION_SIGNING_KEY;
-  delete process.env.SESSION_SIGNING_KEY_FILE;
-  system = await startLocalSystem(settings);
+  test = await startTestSystem('journey');
+  ({ system, call } = test);
 });
 
-afterAll(async () => {
-  await system?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-async function call(method: string, path: string, options: { token?: string; body?: unknown } = {}) {
-  const response = await fetch(`${system.urls.api}${path}`, {
-    method,
-    headers: {
-      ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-    },
-    body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    body: text.startsWith('{') || text.startsWith('"') || text.startsWith('[') ? JSON.parse(text) : text,
-  };
-}
+afterAll(() => test?.stop());
 
 describe('member registration journey', () => {
   const email = `fred.${randomUUID().slice(0, 8)}@bloggs.example`;
