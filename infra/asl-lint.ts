@@ -5,7 +5,14 @@
  */
 import { createRequire } from 'node:module';
 import { functionArnSubstitution, taskFunctions, type TaskFunction } from '../tasks/registry.js';
-import { applySubstitutions, localFunctionArn, placeholdersIn, workflowSubstitutions } from './workflows.js';
+import {
+  applySubstitutions,
+  eventBusSubstitution,
+  localEventBusName,
+  localFunctionArn,
+  placeholdersIn,
+  workflowSubstitutions,
+} from './workflows.js';
 
 /** The Task resources the local runtime can execute. The runtime imports this list; extend both together. */
 export const supportedTaskResources = {
@@ -15,15 +22,24 @@ export const supportedTaskResources = {
   lambdaInvokeWaitForTaskToken: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
   /** A Lambda function ARN used directly as the resource (in the files: `${<Task>FunctionArn}`). */
   lambdaFunctionArn: /^arn:aws:lambda:[a-z0-9-]+:\d{12}:function:([A-Za-z0-9_-]+)$/,
+  /**
+   * Optimised EventBridge integration, request-response only: each entry's `EventBusName` is `${EventBusName}`.
+   * Locally the events are recorded (`GET /events` of the Step Functions endpoint), not routed.
+   */
+  eventsPutEvents: 'arn:aws:states:::events:putEvents',
 } as const;
 
 export function isSupportedTaskResource(resource: string): boolean {
   return (
     resource === supportedTaskResources.lambdaInvoke ||
     resource === supportedTaskResources.lambdaInvokeWaitForTaskToken ||
+    resource === supportedTaskResources.eventsPutEvents ||
     supportedTaskResources.lambdaFunctionArn.test(resource)
   );
 }
+
+/** PutEvents takes 1 to 10 entries per request. */
+const maxPutEventsEntries = 10;
 
 /** Step Functions' own limit for a Standard execution; any longer wait can never complete. */
 export const maxWaitSeconds = 365 * 24 * 60 * 60;
@@ -140,13 +156,15 @@ function taskProblems(state: Json, path: string, tasks: readonly TaskFunction[])
         problems.push(`${path}: a Task waiting for a task token must pass $$.Task.Token in its Parameters`);
       }
     }
+  } else if (resource === supportedTaskResources.eventsPutEvents) {
+    problems.push(...putEventsProblems(state.Parameters, path));
   } else {
     const direct = supportedTaskResources.lambdaFunctionArn.exec(resource);
     if (!direct) {
       problems.push(
         `${path}: Task resource ${resource} is not supported by the local runtime ` +
           `(supported: ${supportedTaskResources.lambdaInvoke}, ${supportedTaskResources.lambdaInvokeWaitForTaskToken}, ` +
-          `\${<Task>FunctionArn})`,
+          `${supportedTaskResources.eventsPutEvents}, \${<Task>FunctionArn})`,
       );
     } else if (!taskNames.has(direct[1] ?? '')) {
       problems.push(`${path}: Resource ${resource} is not a registered task's function`);
@@ -183,6 +201,59 @@ function functionNameProblems(
   return [
     `${path}: ${resource} needs Parameters.FunctionName set to \${<Task>FunctionArn} of a registered task`,
   ];
+}
+
+/**
+ * `Parameters` of `events:putEvents`: an `Entries` list of 1 to 10 entries (or `Entries.$`), each with a `Source`,
+ * `DetailType` and `Detail` (literal or `.$`) and sent to the app's bus: `EventBusName` is `${EventBusName}` (its
+ * local value once substituted) or taken from the input. The state machine may put events on that bus only.
+ */
+function putEventsProblems(parameters: unknown, path: string): string[] {
+  if (!isObject(parameters)) return [`${path}: events:putEvents needs Parameters with Entries`];
+  if (typeof parameters['Entries.$'] === 'string') return [];
+  const entries = parameters.Entries;
+  if (!Array.isArray(entries) || entries.length < 1 || entries.length > maxPutEventsEntries) {
+    return [
+      `${path}: events:putEvents needs Parameters.Entries, a list of 1 to ${maxPutEventsEntries} entries`,
+    ];
+  }
+  const problems: string[] = [];
+  entries.forEach((entry: unknown, index) => {
+    const at = `${path}.Parameters.Entries[${index}]`;
+    if (!isObject(entry)) {
+      problems.push(`${at}: an entry must be an object`);
+      return;
+    }
+    for (const field of ['Source', 'DetailType', 'Detail']) {
+      if (entry[field] === undefined && entry[`${field}.$`] === undefined) {
+        problems.push(`${at}: ${field} is required`);
+      }
+    }
+    if (entry.Detail !== undefined && !isJsonObjectText(entry.Detail)) {
+      problems.push(`${at}: Detail must be a JSON object (or a string holding one)`);
+    }
+    const bus = entry.EventBusName;
+    if (
+      entry['EventBusName.$'] === undefined &&
+      bus !== `\${${eventBusSubstitution}}` &&
+      bus !== localEventBusName
+    ) {
+      problems.push(
+        `${at}: EventBusName must be "\${${eventBusSubstitution}}" (the app's bus, the only one its state machines ` +
+          `may put events on), not ${bus === undefined ? 'missing (the default bus)' : JSON.stringify(bus)}`,
+      );
+    }
+  });
+  return problems;
+}
+
+function isJsonObjectText(detail: unknown): boolean {
+  if (typeof detail !== 'string') return isObject(detail);
+  try {
+    return isObject(JSON.parse(detail));
+  } catch {
+    return false;
+  }
 }
 
 function localCompatibilityProblems(definition: Json, tasks: readonly TaskFunction[]): string[] {
@@ -263,11 +334,13 @@ export function lintWorkflowDefinition(definition: unknown, opts: LintOptions = 
     substituted = JSON.parse(applySubstitutions(text, workflowSubstitutions(localFunctionArn, tasks)));
   } catch (error) {
     const unknown = placeholdersIn(text).filter(
-      (key) => !tasks.some((task) => functionArnSubstitution(task.name) === key),
+      (key) =>
+        key !== eventBusSubstitution && !tasks.some((task) => functionArnSubstitution(task.name) === key),
     );
     problems.push(
       unknown.length > 0
-        ? `unknown substitution(s) ${unknown.map((key) => `\${${key}}`).join(', ')}: only registered tasks' <Task>FunctionArn keys exist`
+        ? `unknown substitution(s) ${unknown.map((key) => `\${${key}}`).join(', ')}: only registered tasks' ` +
+            `<Task>FunctionArn keys and ${eventBusSubstitution} exist`
         : `substitution failed: ${(error as Error).message}`,
     );
     return problems;

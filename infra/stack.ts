@@ -1,7 +1,8 @@
 /**
  * The whole backend as one CDK stack: the application table, one Lambda per registered task, one Standard state
- * machine per `statemachines/*.asl.json`, the HTTP API (API Gateway in front of the Hono app in Lambda), SES
- * (identity, configuration set, bounce and complaint notifications), the session signing key's secret and alarms.
+ * machine per `statemachines/*.asl.json`, the app's EventBridge bus the workflows publish to, the HTTP API (API
+ * Gateway in front of the Hono app in Lambda), SES (identity, configuration set, bounce and complaint
+ * notifications), the session signing key's secret and alarms.
  * Everything is derived from the shared definitions (table, task registry, ASL files), so adding a task or a
  * workflow needs no change here.
  */
@@ -21,6 +22,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { Alarm, ComparisonOperator, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, Billing, TableEncryptionV2, TableV2, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Code, Runtime, Tracing, type IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -53,6 +55,7 @@ import {
 } from './settings.js';
 import {
   applySubstitutions,
+  eventBusSubstitution,
   listWorkflows,
   localFunctionArn,
   placeholdersIn,
@@ -163,6 +166,11 @@ interface FunctionOptions {
 
 export class LuminaStack extends Stack {
   readonly table: TableV2;
+  /**
+   * The app's EventBridge bus (`<stack>-events`): what `${EventBusName}` stands for in the ASL files. Only the state
+   * machines whose definition uses it may put events on it.
+   */
+  readonly eventBus: EventBus;
   /** Task Lambdas by task name. */
   readonly taskFunctions: ReadonlyMap<string, IFunction>;
   /** State machines by workflow name. */
@@ -225,6 +233,10 @@ export class LuminaStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
       encryption: TableEncryptionV2.awsManagedKey(),
     });
+
+    // Workflows publish domain events (e.g. a submission approved) here with `events:putEvents`; consumers add
+    // their own rules to it.
+    this.eventBus = new EventBus(this, 'EventBus', { eventBusName: `${this.stackName}-events` });
 
     // State machine names are fixed so task roles can be granted callbacks on them without a dependency cycle
     // (function → role policy → state machine → function ARN).
@@ -385,11 +397,15 @@ export class LuminaStack extends Stack {
     }
     this.taskFunctions = functions;
 
-    const arnSubstitutions = workflowSubstitutions((task) => {
-      const fn = functions.get(task.name);
-      if (!fn) throw new Error(`No function for task ${task.name}`);
-      return fn.functionArn;
-    }, tasks);
+    const arnSubstitutions = workflowSubstitutions(
+      (task) => {
+        const fn = functions.get(task.name);
+        if (!fn) throw new Error(`No function for task ${task.name}`);
+        return fn.functionArn;
+      },
+      tasks,
+      { eventBusName: this.eventBus.eventBusName },
+    );
     const localSubstitutions = workflowSubstitutions(localFunctionArn, tasks);
 
     const machines = new Map<string, StateMachine>();
@@ -422,6 +438,11 @@ export class LuminaStack extends Stack {
             actions: ['lambda:InvokeFunction'],
             resources: usedTasks.map((task) => arnSubstitutions[functionArnSubstitution(task.name)] ?? ''),
           }),
+        );
+      }
+      if (used.includes(eventBusSubstitution)) {
+        machine.addToRolePolicy(
+          new PolicyStatement({ actions: ['events:PutEvents'], resources: [this.eventBus.eventBusArn] }),
         );
       }
       machines.set(workflow.name, machine);
@@ -533,6 +554,11 @@ export class LuminaStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: `${this.httpApi.apiEndpoint}/`, description: 'The HTTP API' });
     new CfnOutput(this, 'ApiDocsUrl', { value: `${this.httpApi.apiEndpoint}/docs` });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'EventBusName', {
+      value: this.eventBus.eventBusName,
+      description: 'The EventBridge bus the workflows publish their events to',
+      exportName: `${this.stackName}-EventBusName`,
+    });
     new CfnOutput(this, 'SessionSigningKeySecretArn', {
       value: this.signingKeySecret.secretArn,
       description: 'Set its value with: npm run signing-key -- --secret-id <this ARN>',

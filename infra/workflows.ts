@@ -46,13 +46,35 @@ export function listWorkflows(dir: string = statemachinesDir): WorkflowFile[] {
     });
 }
 
-/** `${XFunctionArn}` → ARN for every registered task. */
+/**
+ * `${EventBusName}`: the app's EventBridge bus, for `arn:aws:states:::events:putEvents` entries. CDK substitutes the
+ * stack's bus (`<stack>-events`) and grants `events:PutEvents` on it to each state machine that uses this key.
+ */
+export const eventBusSubstitution = 'EventBusName';
+
+/** The bus name `${EventBusName}` stands for on the local runtime (and when definitions are linted). */
+export const localEventBusName = 'lumina-local';
+
+/** The app's resources, other than task functions, that definitions refer to by substitution. */
+export interface WorkflowResources {
+  /** The EventBridge bus's name, for `${EventBusName}`. */
+  eventBusName: string;
+}
+
+export const localWorkflowResources: WorkflowResources = { eventBusName: localEventBusName };
+
+/**
+ * Every definition substitution: `${XFunctionArn}` → ARN for every registered task, and `${EventBusName}` → the
+ * app's bus (by default the local one).
+ */
 export function workflowSubstitutions(
   functionArnFor: (task: TaskFunction) => string,
   tasks: readonly TaskFunction[] = taskFunctions,
+  resources: WorkflowResources = localWorkflowResources,
 ): Record<string, string> {
   const substitutions: Record<string, string> = {};
   for (const task of tasks) substitutions[functionArnSubstitution(task.name)] = functionArnFor(task);
+  substitutions[eventBusSubstitution] = resources.eventBusName;
   return substitutions;
 }
 

@@ -2,6 +2,7 @@
  * `npm start`: runs the whole system on this machine in one supervising process and prints where everything is.
  * Ctrl-C or SIGTERM stops every service, the DynamoDB Local JVM included.
  */
+import { localEventBusName } from '../workflows.js';
 import { InvalidSettingError, readLocalSettings } from './settings.js';
 import { LocalStartupError } from './ports.js';
 import { startLocalSystem, type LocalSystem } from './system.js';
@@ -39,6 +40,7 @@ try {
       `  API docs       ${system.urls.docs}`,
       `  Email inbox    ${system.urls.inbox}   (every email sent, JSON at ${system.urls.inbox}/store)`,
       `  Step Functions ${system.urls.stepFunctions}   (AWS_ENDPOINT_URL_SFN)`,
+      `  Events         ${system.urls.events}   (published by workflows to ${localEventBusName}; ?detailType=...)`,
       `  DynamoDB       ${system.urls.dynamoDb}   (AWS_ENDPOINT_URL_DYNAMODB, table ${settings.tableName})`,
       `  Workflows      ${machines.length > 0 ? machines.join(', ') : '(none in statemachines/ yet)'}`,
       'Press Ctrl-C to stop.',

@@ -14,11 +14,19 @@ import { LOCAL_HOST, assertPortFree } from './ports.js';
 import { startSesEmulator, type SesEmulator } from './ses.js';
 import type { LocalSettings } from './settings.js';
 import { LocalStepFunctions } from './stepfunctions/engine.js';
-import { startStepFunctionsServer, type RunningServer } from './stepfunctions/server.js';
+import { EVENTS_PATH, startStepFunctionsServer, type RunningServer } from './stepfunctions/server.js';
 import { FileStore } from './stepfunctions/store.js';
 
 export interface LocalSystem {
-  urls: { api: string; docs: string; inbox: string; dynamoDb: string; stepFunctions: string };
+  urls: {
+    api: string;
+    docs: string;
+    inbox: string;
+    dynamoDb: string;
+    stepFunctions: string;
+    /** Events the workflows published with `events:putEvents` (JSON, oldest first; `?detailType=` filters). */
+    events: string;
+  };
   stateMachines: Record<string, string>;
   /** Process ids of child processes (the DynamoDB Local JVM), for memory figures and leak checks. */
   childPids: number[];
@@ -104,6 +112,7 @@ export async function startLocalSystem(
         inbox: ses.url,
         dynamoDb: dynamo.endpoint,
         stepFunctions: sfnServer.url,
+        events: `${sfnServer.url}${EVENTS_PATH}`,
       },
       stateMachines,
       childPids: [dynamo.pid],

@@ -14,6 +14,7 @@ import {
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
 import { LocalStepFunctions } from '../../infra/local/stepfunctions/engine.js';
+import type { PublishedEvent } from '../../infra/local/stepfunctions/model.js';
 import { startStepFunctionsServer, type RunningServer } from '../../infra/local/stepfunctions/server.js';
 import type { ExecutionStore } from '../../infra/local/stepfunctions/store.js';
 import { lintWorkflowDefinition } from '../../infra/asl-lint.js';
@@ -32,6 +33,11 @@ export interface LocalSfn {
   start(stateMachineArn: string, name: string, input?: object): Promise<string>;
   /** Waits until the execution is no longer running and describes it through the SDK. */
   finished(executionArn: string): Promise<DescribeExecutionCommandOutput>;
+  /**
+   * The events workflows published with `events:putEvents`, oldest first (optionally one `detailType`); the same
+   * list `GET <server.url>/events` serves. `${EventBusName}` is `localEventBusName` here.
+   */
+  publishedEvents(filter?: { detailType?: string }): PublishedEvent[];
   stop(): Promise<void>;
 }
 
@@ -74,6 +80,9 @@ export async function startLocalSfn(
     async finished(executionArn) {
       await engine.waitForExecution(executionArn);
       return client.send(new DescribeExecutionCommand({ executionArn }));
+    },
+    publishedEvents(filter) {
+      return engine.publishedEvents(filter);
     },
     async stop() {
       engine.shutdown();

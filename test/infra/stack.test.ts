@@ -16,7 +16,13 @@ import {
   type WorkflowSettingName,
 } from '../../infra/settings.js';
 import { LuminaStack, type LuminaStackProps } from '../../infra/stack.js';
-import { applySubstitutions, listWorkflows, repoRoot, type WorkflowFile } from '../../infra/workflows.js';
+import {
+  applySubstitutions,
+  eventBusSubstitution,
+  listWorkflows,
+  repoRoot,
+  type WorkflowFile,
+} from '../../infra/workflows.js';
 import { functionArnSubstitution, taskFunctions, type TaskFunction } from '../../tasks/registry.js';
 import { fixtureTasks } from '../fixtures/tasks/fixture-tasks.js';
 
@@ -34,9 +40,14 @@ type Statement = {
   Sid?: string;
 };
 
+/** `fixture-review` calls the fixture tasks; `fixture-events` publishes to the app's bus (`${EventBusName}`). */
 const fixtureWorkflows = listWorkflows(join(repoRoot, 'test/fixtures')).filter(
-  (w) => w.name === 'fixture-review',
+  (w) => w.name === 'fixture-review' || w.name === 'fixture-events',
 );
+const reviewFixture = fixtureWorkflows.find((w) => w.name === 'fixture-review')!;
+
+const usesEventBus = (workflow: WorkflowFile) =>
+  workflow.definitionText.includes(`\${${eventBusSubstitution}}`);
 
 /**
  * The only actions an identity policy may grant on `*`, each because AWS offers no narrower resource for it.
@@ -208,6 +219,18 @@ function expectStackInvariants(
     expect(resources[logGroupId]!.Properties.RetentionInDays).toBe(30);
   }
 
+  // One EventBridge bus for the app, named after the stack and exported by name.
+  const buses = ofType(resources, 'AWS::Events::EventBus');
+  expect(buses).toHaveLength(1);
+  const [busId, bus] = buses[0]!;
+  expect(busId).toBe(logicalId(stack.eventBus));
+  expect(bus.Properties).toEqual({ Name: 'Lumina-events' });
+  expect((template.toJSON().Outputs as Record<string, unknown>).EventBusName).toMatchObject({
+    Value: { Ref: busId },
+    Export: { Name: 'Lumina-EventBusName' },
+  });
+  const busArn = { 'Fn::GetAtt': [busId, 'Arn'] };
+
   // One STANDARD, logged, traced state machine per workflow, carrying the file's text.
   const machines = ofType(resources, 'AWS::StepFunctions::StateMachine');
   expect(machines).toHaveLength(workflows.length);
@@ -224,22 +247,33 @@ function expectStackInvariants(
     });
     expect(machine.Properties.LoggingConfiguration).toHaveProperty('Destinations.0.CloudWatchLogsLogGroup');
 
-    // Resolve the template's substitutions to the function each points at; the result must equal the file with
-    // each task's placeholder replaced by that task's function, and leave no placeholder behind.
-    const templateSubstitutions = (machine.Properties.DefinitionSubstitutions ?? {}) as Record<
-      string,
-      { 'Fn::GetAtt': [string, string] }
-    >;
-    const resolved = Object.fromEntries(
-      Object.entries(templateSubstitutions).map(([key, value]) => {
+    // Resolve the template's substitutions to the function (or the bus) each points at; the result must equal
+    // the file with each task's placeholder replaced by that task's function and `${EventBusName}` by the app's
+    // bus, and leave no placeholder behind.
+    const { [eventBusSubstitution]: busSubstitution, ...functionSubstitutions } = (machine.Properties
+      .DefinitionSubstitutions ?? {}) as Record<string, unknown>;
+    const templateSubstitutions = functionSubstitutions as Record<string, { 'Fn::GetAtt': [string, string] }>;
+    const publishes = usesEventBus(workflow);
+    expect(busSubstitution, `${workflow.name}: \${${eventBusSubstitution}}`).toEqual(
+      publishes ? { Ref: busId } : undefined,
+    );
+    const resolved = Object.fromEntries([
+      ...Object.entries(templateSubstitutions).map(([key, value]) => {
         expect(value['Fn::GetAtt'][1]).toBe('Arn');
         referenced.add(value['Fn::GetAtt'][0]);
         return [key, `function:${value['Fn::GetAtt'][0]}`];
       }),
-    );
-    const expected = Object.fromEntries(
-      tasks.map((task) => [functionArnSubstitution(task.name), `function:${functionLogicalId(stack, task)}`]),
-    );
+      ...(publishes ? [[eventBusSubstitution, `bus:${busId}`]] : []),
+    ]) as Record<string, string>;
+    const expected = {
+      ...Object.fromEntries(
+        tasks.map((task) => [
+          functionArnSubstitution(task.name),
+          `function:${functionLogicalId(stack, task)}`,
+        ]),
+      ),
+      [eventBusSubstitution]: `bus:${busId}`,
+    };
     expect(typeof machine.Properties.DefinitionString).toBe('string');
     const deployed = applySubstitutions(machine.Properties.DefinitionString as string, resolved);
     expect(deployed).toBe(applySubstitutions(workflow.definitionText, expected));
@@ -261,7 +295,19 @@ function expectStackInvariants(
         .map((v) => v['Fn::GetAtt'][0])
         .sort(),
     );
+
+    // It may put events on the app's bus, and on nothing else, exactly when the definition uses the bus.
+    const putEvents = roleStatements(resources, roleId).filter((s) =>
+      asList(s.Action).some((a) => a.startsWith('events:')),
+    );
+    expect(putEvents, `${workflow.name} events:PutEvents`).toEqual(
+      publishes ? [{ Effect: 'Allow', Action: 'events:PutEvents', Resource: busArn }] : [],
+    );
   }
+  // No other policy touches EventBridge.
+  expect(
+    identityStatements(resources).filter((s) => asList(s.Action).some((a) => a.startsWith('events:'))),
+  ).toHaveLength(workflows.filter(usesEventBus).length);
 
   // Every deployed task function is used by some workflow (the API function is the API's).
   for (const [id] of functions) {
@@ -423,12 +469,42 @@ describe('cdk-nag with an account and region (as under `cdk deploy`)', () => {
 describe('the stack with injected fixture workflows and tasks', () => {
   const synthesised = synth({ workflows: fixtureWorkflows, tasks: fixtureTasks });
 
-  it('uses the fixture workflow', () => {
-    expect(fixtureWorkflows).toHaveLength(1);
+  it('uses the fixture workflows, one of them publishing to the bus', () => {
+    expect(fixtureWorkflows.map((w) => w.name)).toEqual(['fixture-events', 'fixture-review']);
   });
 
   it('holds every invariant', () => {
     expectStackInvariants(synthesised, fixtureWorkflows, fixtureTasks);
+  });
+
+  it("lets only the workflow that publishes put events, on the app's bus, whose name it is given", () => {
+    const { stack, resources } = synthesised;
+    const busId = logicalId(stack.eventBus);
+    const machineOf = (name: string) => resources[logicalId(stack.stateMachines.get(name)!)]!;
+    const putEventsOf = (name: string) => {
+      const roleId = (machineOf(name).Properties.RoleArn as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+      return roleStatements(resources, roleId)
+        .filter((s) => asList(s.Action).includes('events:PutEvents'))
+        .map((s) => s.Resource);
+    };
+    expect(putEventsOf('fixture-events')).toEqual([{ 'Fn::GetAtt': [busId, 'Arn'] }]);
+    expect(putEventsOf('fixture-review')).toEqual([]);
+    expect(machineOf('fixture-events').Properties.DefinitionSubstitutions).toEqual({
+      [eventBusSubstitution]: { Ref: busId },
+    });
+    expect(machineOf('fixture-review').Properties.DefinitionSubstitutions).not.toHaveProperty(
+      eventBusSubstitution,
+    );
+  });
+
+  it('is clean under cdk-nag with a workflow that publishes events', () => {
+    const checked = new LuminaStack(new App(), 'Lumina', {
+      ...baseProps,
+      workflows: fixtureWorkflows,
+      tasks: fixtureTasks,
+    });
+    acknowledge(checked);
+    expect(nagViolations(checked)).toEqual([]);
   });
 
   it('grants each task exactly its declared access', () => {
@@ -619,11 +695,8 @@ describe('the stack with injected fixture workflows and tasks', () => {
 
   it('fails the synth on a placeholder no task provides', () => {
     const broken: WorkflowFile = {
-      ...fixtureWorkflows[0]!,
-      definitionText: fixtureWorkflows[0]!.definitionText.replace(
-        'FixtureGreetFunctionArn',
-        'MissingFunctionArn',
-      ),
+      ...reviewFixture,
+      definitionText: reviewFixture.definitionText.replace('FixtureGreetFunctionArn', 'MissingFunctionArn'),
     };
     expect(() => synth({ workflows: [broken], tasks: fixtureTasks })).toThrow(/\$\{MissingFunctionArn\}/);
   });

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { TaskFunction } from '../../../tasks/registry.js';
 import { prepareDefinition, type PreparedDefinition } from './definition.js';
 import { apiError } from './errors.js';
+import { LocalEventBus } from './event-bridge.js';
 import { ExecutionRun, type ResumePoint } from './execution-run.js';
 import { LocalLambda } from './local-lambda.js';
 import {
@@ -14,6 +15,7 @@ import {
   type ExecutionRecord,
   type ExecutionStatus,
   type HistoryEvent,
+  type PublishedEvent,
   type StateMachineRecord,
 } from './model.js';
 import { MemoryStore, type ExecutionStore } from './store.js';
@@ -48,11 +50,13 @@ export class LocalStepFunctions {
   private readonly tokens = new TaskTokens();
   private readonly lambda: LocalLambda;
   private readonly store: ExecutionStore;
+  private readonly eventBus: LocalEventBus;
   private readonly timeScale: number;
 
   private constructor(private readonly options: EngineOptions) {
     this.lambda = new LocalLambda({ ...options, functions: options.tasks });
     this.store = options.store ?? new MemoryStore();
+    this.eventBus = new LocalEventBus(this.store);
     this.timeScale = options.timeScale ?? 1;
     if (!(this.timeScale > 0)) throw new Error('The time scale must be a positive number');
   }
@@ -292,6 +296,16 @@ export class LocalStepFunctions {
     return {};
   }
 
+  // ------------------------------------------------------------ events
+
+  /**
+   * The events workflows published with `events:putEvents` (kept by the store, so earlier runs' too), oldest first;
+   * optionally only one `detailType`. No rule or target is evaluated locally: this is where they can be seen.
+   */
+  publishedEvents(filter: { detailType?: string } = {}): PublishedEvent[] {
+    return this.eventBus.list(filter);
+  }
+
   /** Stops timers of running executions without changing their records, so a restart can pick them up. */
   shutdown(): void {
     for (const run of this.executions.values()) run.detach();
@@ -341,6 +355,7 @@ export class LocalStepFunctions {
       lambda: this.lambda,
       tokens: this.tokens,
       store: this.store,
+      eventBus: this.eventBus,
     };
   }
 

@@ -1,7 +1,7 @@
 /**
  * One execution of a state machine on the local runtime: drives `aws-local-stepfunctions`, supplies every Task
- * through an override (Lambda invocation, task tokens, timeouts, heartbeats, Wait states) and records the history
- * in AWS's HistoryEvent shapes.
+ * through an override (Lambda invocation, EventBridge PutEvents, task tokens, timeouts, heartbeats, Wait states) and
+ * records the history in AWS's HistoryEvent shapes.
  */
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
@@ -16,6 +16,7 @@ import {
   type StateInfo,
 } from './definition.js';
 import { WorkflowError } from './errors.js';
+import type { LocalEventBus } from './event-bridge.js';
 import {
   detailsKeyFor,
   type ExecutionRecord,
@@ -36,6 +37,7 @@ export interface RunDependencies {
   lambda: LocalLambda;
   tokens: TaskTokens;
   store: ExecutionStore;
+  eventBus: LocalEventBus;
 }
 
 /** Where a resumed execution picks up: a top-level state, its input, and the task it was waiting on. */
@@ -49,7 +51,8 @@ interface TaskResource {
   /** `lambda:invoke` style integrations report resourceType/resource; a direct Lambda ARN reports LambdaFunction* */
   kind: 'integration' | 'direct-lambda';
   callback: boolean;
-  resourceType: string;
+  /** The service, as history events name it: `lambda` or `events`. */
+  resourceType: 'lambda' | 'events';
   resource: string;
 }
 
@@ -465,6 +468,13 @@ export class ExecutionRun {
   private async invoke(resource: TaskResource, input: Json): Promise<Json> {
     if (resource.kind === 'direct-lambda')
       return (await this.deps.lambda.invoke(resource.resource, input)) as Json;
+    if (resource.resourceType === 'events') {
+      const output = this.deps.eventBus.putEvents(input, {
+        executionArn: this.record.executionArn,
+        stateMachineArn: this.machine.stateMachineArn,
+      });
+      return output as unknown as Json;
+    }
     const parameters = (input ?? {}) as { FunctionName?: unknown; Payload?: Json };
     if (typeof parameters.FunctionName !== 'string') {
       throw new WorkflowError('States.Runtime', 'lambda:invoke needs Parameters.FunctionName');
@@ -505,6 +515,17 @@ function parseResource(resource: string): TaskResource {
       resourceType: 'lambda',
       resource: callback ? 'invoke.waitForTaskToken' : 'invoke',
     };
+  }
+  const events = /^arn:aws:states:::events:putEvents(\.waitForTaskToken)?$/.exec(resource);
+  if (events) {
+    if (events[1] !== undefined) {
+      throw new WorkflowError(
+        'States.Runtime',
+        `The local runtime does not support the task resource ${resource}: ` +
+          'events:putEvents runs only as request-response (arn:aws:states:::events:putEvents)',
+      );
+    }
+    return { kind: 'integration', callback: false, resourceType: 'events', resource: 'putEvents' };
   }
   if (/^arn:aws:lambda:[^:]+:[^:]+:function:.+$/.test(resource)) {
     return { kind: 'direct-lambda', callback: false, resourceType: 'lambda', resource };

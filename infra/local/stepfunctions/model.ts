@@ -50,3 +50,24 @@ export function detailsKeyFor(type: string): string {
   if (type.endsWith('StateExited')) return 'stateExitedEventDetails';
   return `${type.charAt(0).toLowerCase()}${type.slice(1)}EventDetails`;
 }
+
+/**
+ * An event a workflow published with `events:putEvents`, as the local runtime records it (no rule or target sees it;
+ * it is kept, persisted and served at `GET /events`).
+ */
+export interface PublishedEvent {
+  /** The id PutEvents answered with (a UUID, as EventBridge's). */
+  eventId: string;
+  /** When it was published, ISO 8601. */
+  time: string;
+  /** The execution that published it. */
+  executionArn: string;
+  /** `EventBusName` as the entry gave it (name or ARN); `default` when it gave none. */
+  eventBusName: string;
+  source: string;
+  detailType: string;
+  /** `Detail`, parsed: always a JSON object. */
+  detail: { [key: string]: unknown };
+  /** The entry's `Resources`, then the state machine and execution ARNs Step Functions appends. */
+  resources: string[];
+}

@@ -2,6 +2,9 @@
  * Step Functions' wire protocol (awsJson1_0: POST /, `X-Amz-Target: AWSStepFunctions.<Operation>`) in front of the
  * local engine, so the unchanged `@aws-sdk/client-sfn` (pointed here by AWS_ENDPOINT_URL_SFN) works against it.
  * Request signatures are not checked: the server only listens on 127.0.0.1.
+ *
+ * Not part of AWS's API: `GET /events` lists the events workflows published with `events:putEvents` (a JSON array,
+ * oldest first; `?detailType=` keeps one detail type), since nothing else receives them locally.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -66,7 +69,19 @@ export async function startStepFunctionsServer(
   };
 }
 
+/** The path of the published-events listing. */
+export const EVENTS_PATH = '/events';
+
 async function handle(engine: LocalStepFunctions, request: IncomingMessage, response: ServerResponse) {
+  if (request.method === 'GET') {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname === EVENTS_PATH) {
+      const detailType = url.searchParams.get('detailType');
+      const events = engine.publishedEvents(detailType === null ? {} : { detailType });
+      send(response, 200, events, 'application/json');
+      return;
+    }
+  }
   const target = request.headers['x-amz-target'];
   const operationName = typeof target === 'string' ? target.replace(/^AWSStepFunctions\./, '') : '';
   try {
@@ -123,10 +138,15 @@ function toWire(value: unknown, key?: string): unknown {
   return value;
 }
 
-function send(response: ServerResponse, status: number, body: unknown) {
+function send(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  contentType = 'application/x-amz-json-1.0',
+) {
   const text = JSON.stringify(body);
   response.writeHead(status, {
-    'content-type': 'application/x-amz-json-1.0',
+    'content-type': contentType,
     'content-length': Buffer.byteLength(text),
     ...(status >= 400 && body && typeof body === 'object' && '__type' in body
       ? { 'x-amzn-errortype': String((body as { __type: string }).__type) }

@@ -1,7 +1,8 @@
 /**
  * Keeps state machines, executions and their histories on disk under the local data folder, so they are still
  * listed after the runtime restarts. One folder per execution: `record.json` (rewritten atomically on every status
- * change) and `history.jsonl` (appended event by event).
+ * change) and `history.jsonl` (appended event by event). Events published with `events:putEvents` are appended to
+ * `events.jsonl`.
  */
 import {
   appendFileSync,
@@ -13,7 +14,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import type { ExecutionRecord, HistoryEvent, StateMachineRecord } from './model.js';
+import type { ExecutionRecord, HistoryEvent, PublishedEvent, StateMachineRecord } from './model.js';
 
 export interface ExecutionStore {
   saveStateMachine(machine: StateMachineRecord): void;
@@ -22,10 +23,18 @@ export interface ExecutionStore {
   appendHistory(executionArn: string, event: HistoryEvent): void;
   loadExecutions(): ExecutionRecord[];
   loadHistory(executionArn: string): HistoryEvent[];
+  appendPublishedEvent(event: PublishedEvent): void;
+  /** Every published event, oldest first. */
+  loadPublishedEvents(): PublishedEvent[];
 }
 
-/** For tests and throwaway runs: nothing survives the process. */
+/**
+ * For tests and throwaway runs: nothing survives the process. Published events are kept in memory, so an engine
+ * created again on the same store sees them.
+ */
 export class MemoryStore implements ExecutionStore {
+  private readonly published: PublishedEvent[] = [];
+
   saveStateMachine(): void {}
   loadStateMachines(): StateMachineRecord[] {
     return [];
@@ -38,15 +47,23 @@ export class MemoryStore implements ExecutionStore {
   loadHistory(): HistoryEvent[] {
     return [];
   }
+  appendPublishedEvent(event: PublishedEvent): void {
+    this.published.push(structuredClone(event));
+  }
+  loadPublishedEvents(): PublishedEvent[] {
+    return this.published.map((event) => structuredClone(event));
+  }
 }
 
 export class FileStore implements ExecutionStore {
   private readonly machinesDir: string;
   private readonly executionsDir: string;
+  private readonly eventsFile: string;
 
   constructor(root: string) {
     this.machinesDir = join(root, 'state-machines');
     this.executionsDir = join(root, 'executions');
+    this.eventsFile = join(root, 'events.jsonl');
     mkdirSync(this.machinesDir, { recursive: true });
     mkdirSync(this.executionsDir, { recursive: true });
   }
@@ -87,6 +104,28 @@ export class FileStore implements ExecutionStore {
       .split('\n')
       .filter((line) => line.length > 0)
       .map((line) => JSON.parse(line) as HistoryEvent);
+  }
+
+  appendPublishedEvent(event: PublishedEvent): void {
+    appendFileSync(this.eventsFile, `${JSON.stringify(event)}\n`);
+  }
+
+  loadPublishedEvents(): PublishedEvent[] {
+    if (!existsSync(this.eventsFile)) return [];
+    const text = readFileSync(this.eventsFile, 'utf8');
+    // A line cut short by a crash mid-write is ended, so the next event starts a line of its own; that one event
+    // is lost, the others are kept.
+    if (text.length > 0 && !text.endsWith('\n')) appendFileSync(this.eventsFile, '\n');
+    const events: PublishedEvent[] = [];
+    for (const line of text.split('\n')) {
+      if (line.length === 0) continue;
+      try {
+        events.push(JSON.parse(line) as PublishedEvent);
+      } catch {
+        // the cut-short line
+      }
+    }
+    return events;
   }
 
   /** Execution and state machine names are restricted to [A-Za-z0-9_-], so they are safe path segments. */
