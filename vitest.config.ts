@@ -10,6 +10,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // One DynamoDB Local and one SES emulator for the whole run; each test file uses its own table.
     globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/setup-openapi-zod.ts'],
     // Child processes rather than worker threads: the SDK and the emulators hold sockets and timers that are
     // cleaner to tear down with a process.
     pool: 'forks',

@@ -6,8 +6,10 @@ import { errorHandler, notFound, validationErrorHook } from './errors.js';
 import { checkHealth, dependencyChecks, healthRoute } from './health.js';
 import { registerAuthRoutes } from './routes/auth.js';
 import { registerMemberRoutes } from './routes/members.js';
+import { registerModerationRoutes } from './routes/moderation.js';
 import { registerRelayRoutes } from './routes/relay.js';
 import { registerStaffRoutes } from './routes/staff.js';
+import { registerSubmissionRoutes } from './routes/submissions.js';
 
 export interface AppDependencies {
   /** Upper bound of each `/health` dependency check. */
@@ -46,6 +48,8 @@ export function createApp(deps: AppDependencies = {}) {
     deps.relayOutcomeWaitMs === undefined ? {} : { outcomeWaitMs: deps.relayOutcomeWaitMs },
   );
   registerStaffRoutes(app);
+  registerSubmissionRoutes(app);
+  registerModerationRoutes(app);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -1,5 +1,6 @@
 /**
- * The few HTML pages the API serves: the pages emailed links open (`/auth`, `/contact/confirm`, `/contact/report`).
+ * The few HTML pages the API serves: the pages emailed links open (`/auth`, `/contact/confirm`, `/contact/report`,
+ * `/staff/signin`, `/staff/accept`, `/moderation`).
  * Mail scanners fetch links before people do, so opening a page must change nothing: only a button's POST acts.
  * A page inserts no request data into its HTML (its script reads the token from the address and writes results with
  * textContent only), loads nothing from elsewhere, and its CSP allows exactly its own inline style and script (by
@@ -23,9 +24,11 @@ const cspHash = (text: string) => `'sha256-${createHash('sha256').update(text).d
 
 /**
  * A static page of `body` (trusted markup written in code, never request data) and one inline `script`, served
- * with the headers that go with it. Build it once, at module load: the CSP carries the script's hash.
+ * with the headers that go with it; `style` (also code) is added to the common style sheet. Build it once, at
+ * module load: the CSP carries the hashes of the script and the style sheet.
  */
-export function htmlPage(options: { title: string; body: string; script: string }): HtmlPage {
+export function htmlPage(options: { title: string; body: string; script: string; style?: string }): HtmlPage {
+  const style = pageStyle + (options.style ?? '');
   const html = `<!doctype html>
 <html lang="en">
   <head>
@@ -33,7 +36,7 @@ export function htmlPage(options: { title: string; body: string; script: string 
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <meta name="referrer" content="no-referrer" />
     <title>${options.title}</title>
-    <style>${pageStyle}</style>
+    <style>${style}</style>
   </head>
   <body>
     <main>
@@ -48,7 +51,7 @@ ${options.body}
     'content-security-policy': [
       "default-src 'none'",
       `script-src ${cspHash(options.script)}`,
-      `style-src ${cspHash(pageStyle)}`,
+      `style-src ${cspHash(style)}`,
       "connect-src 'self'",
       "base-uri 'none'",
       "form-action 'none'",
@@ -64,8 +67,15 @@ ${options.body}
 
 /** What a page shows after a link made a session: where it keeps the token, and which answer fields it lists. */
 export interface SessionResult {
-  /** `sessionStorage` key for the answer's `sessionToken`. */
+  /** Storage key for the answer's `sessionToken`. */
   storageKey: string;
+  /**
+   * Where the token is kept: `session` (the default; members) is this tab only; `local` (staff) is shared by the
+   * origin's tabs, because staff open emailed moderation links in new tabs.
+   */
+  storage?: 'local' | 'session';
+  /** A link shown after success (relative to the page, written by the script; a constant of the code). */
+  next?: { label: string; href: string };
   /** Shown after success instead of the answer's `detail`. */
   done: string;
   /** Answer fields to list: a date is shown in local time, a list joined. */
@@ -137,12 +147,21 @@ export function tokenActionPage(options: {
       return;
     }
     try {
-      sessionStorage.setItem(session.storageKey, body.sessionToken);
+      const storage = session.storage === 'local' ? localStorage : sessionStorage;
+      storage.setItem(session.storageKey, body.sessionToken);
     } catch {
       // Storage can be disabled; the session still exists.
     }
     status.textContent = session.done;
     const list = document.getElementById('result');
+    if (session.next) {
+      const link = document.createElement('a');
+      link.href = session.next.href;
+      link.textContent = session.next.label;
+      const paragraph = document.createElement('p');
+      paragraph.append(link);
+      list.after(paragraph);
+    }
     for (const item of session.details) {
       const value = body[item.field];
       const term = document.createElement('dt');

@@ -8,6 +8,9 @@
  * session               MEMBER#<id>          SESSION#<sessionId>
  * link token            LINK#<sha256>        LINK                  (the token itself is never stored)
  * submission            SUBMISSION#<id>      SUBMISSION            gsi1: SUBMITTER#<submitterId> / <createdAt>#<id>
+ *                                                                 gsi2: QUEUE#<site>#<status> / <createdAt>#<id> (once pending)
+ * submission review     SUBMISSION#<id>      REVIEW                (task token, claim, the one decision)
+ * submission notice     SUBMISSION#<id>      NOTICE#<round>#<who>  (an email sent once: claimed before sending)
  * audit entry           AUDIT#<yyyy-mm>      <at>#<id>             (never personal data)
  * registration request  REGISTRATION#<id>    REQUEST               (what POST /member/{id} carried; deleted when done)
  * staff user            STAFF#<staffId>      PROFILE               gsi1: STAFF / <email>
@@ -45,6 +48,12 @@ export const keys = {
   sessionPrefix: 'SESSION#',
   link: (tokenHash: string): ItemKey => ({ pk: `LINK#${tokenHash}`, sk: 'LINK' }),
   submission: (submissionId: string): ItemKey => ({ pk: `SUBMISSION#${submissionId}`, sk: 'SUBMISSION' }),
+  submissionReview: (submissionId: string): ItemKey => ({ pk: `SUBMISSION#${submissionId}`, sk: 'REVIEW' }),
+  /** One email about a submission: to a staff user in a review round (`<round>#<staffId>`), or `submitter`. */
+  submissionNotice: (submissionId: string, notice: string): ItemKey => ({
+    pk: `SUBMISSION#${submissionId}`,
+    sk: `NOTICE#${notice}`,
+  }),
   audit: (at: string, id: string): ItemKey => ({ pk: `AUDIT#${at.slice(0, 7)}`, sk: `${at}#${id}` }),
   registrationRequest: (requestId: string): ItemKey => ({ pk: `REGISTRATION#${requestId}`, sk: 'REQUEST' }),
   staff: (staffId: string): ItemKey => ({ pk: `STAFF#${staffId}`, sk: 'PROFILE' }),
@@ -104,6 +113,12 @@ export const indexKeys = {
     gsi1sk: `${createdAt}#${submissionId}`,
   }),
   submitterPartition: (submitterId: string) => `SUBMITTER#${submitterId}`,
+  /** A site's submissions in one status, oldest first (the moderation queue). */
+  moderationQueue: (site: string, status: string, createdAt: string, submissionId: string) => ({
+    gsi2pk: `QUEUE#${site}#${status}`,
+    gsi2sk: `${createdAt}#${submissionId}`,
+  }),
+  moderationQueuePartition: (site: string, status: string) => `QUEUE#${site}#${status}`,
   /** Staff users, listed by address. */
   staffUser: (email: string) => ({ gsi1pk: 'STAFF', gsi1sk: normalizeEmail(email) }),
 } as const;

@@ -8,6 +8,7 @@ import { verificationTimeoutSeconds } from '../core/members/settings.js';
 import { relaySettings } from '../core/relay/settings.js';
 import { configuredSites } from '../core/staff/model.js';
 import { staffInvitationTimeoutSeconds } from '../core/staff/settings.js';
+import { submissionSettings } from '../core/submissions/settings.js';
 
 /** Settings of the workflows, passed to the API and every task Lambda as environment variables. */
 export const workflowSettingVariables = {
@@ -20,6 +21,10 @@ export const workflowSettingVariables = {
   relayStudentDailyRequestLimit: 'RELAY_STUDENT_DAILY_REQUEST_LIMIT',
   staffInvitationTimeoutSeconds: 'STAFF_INVITATION_TIMEOUT_SECONDS',
   sites: 'SITES',
+  submissionDecisionTimeoutSeconds: 'SUBMISSION_DECISION_TIMEOUT_SECONDS',
+  submissionReminderRounds: 'SUBMISSION_REMINDER_ROUNDS',
+  moderationClaimSeconds: 'MODERATION_CLAIM_SECONDS',
+  submissionDefaultSite: 'SUBMISSION_DEFAULT_SITE',
 } as const;
 
 export type WorkflowSettingName = keyof typeof workflowSettingVariables;
@@ -28,6 +33,7 @@ export type WorkflowSettings = Partial<Record<WorkflowSettingName, string>>;
 /** The defaults the code applies when a variable is unset, read from that code (`npm start` uses the same). */
 export function workflowSettingDefaults(): Record<WorkflowSettingName, string> {
   const relay = relaySettings({});
+  const submission = submissionSettings({});
   return {
     verificationTimeoutSeconds: String(verificationTimeoutSeconds({})),
     studentVerificationTimeoutSeconds: String(relay.studentVerificationTimeoutSeconds),
@@ -38,6 +44,10 @@ export function workflowSettingDefaults(): Record<WorkflowSettingName, string> {
     relayStudentDailyRequestLimit: String(relay.studentDailyRequestLimit),
     staffInvitationTimeoutSeconds: String(staffInvitationTimeoutSeconds({})),
     sites: configuredSites({}).join(','),
+    submissionDecisionTimeoutSeconds: String(submission.decisionTimeoutSeconds),
+    submissionReminderRounds: String(submission.reminderRounds),
+    moderationClaimSeconds: String(submission.claimSeconds),
+    submissionDefaultSite: submission.defaultSite,
   };
 }
 
@@ -57,6 +67,7 @@ export function workflowSettingsEnvironment(settings: WorkflowSettings = {}): Re
   verificationTimeoutSeconds(env);
   relaySettings(env);
   staffInvitationTimeoutSeconds(env);
+  submissionSettings(env);
   return env;
 }
 
@@ -79,6 +90,12 @@ const workflowSettingMeanings: Record<WorkflowSettingName, string> = {
     'contact requests (each emails a confirmation link) one student address may make per UTC day',
   staffInvitationTimeoutSeconds: 'how long a staff invitation waits to be accepted (seconds, at least 60)',
   sites: 'comma-separated sites (areas) that staff permissions and submissions belong to',
+  submissionDecisionTimeoutSeconds:
+    'how long each review round waits for a moderator before reminding and escalating (seconds, at least 60)',
+  submissionReminderRounds:
+    'reminder rounds after the first wait before an undecided submission expires (0-10)',
+  moderationClaimSeconds: "how long a moderator's claim keeps others from deciding a submission (seconds)",
+  submissionDefaultSite: 'the site of a submission that names none (one of `sites`; default the first)',
 };
 
 /** Every context parameter of the app, in the order the README lists them. */

@@ -5,7 +5,9 @@
  * 1. `npm start` cold start to "is up", and the memory (RSS) of the supervisor and the DynamoDB Local JVM.
  * 2. Registration through the API on the running system: POST → verification email → link followed as a
  *    lumina-era site does → profile verified; state transitions per execution.
- * 3. The local Step Functions runtime alone: executions per second of a 5-state machine.
+ * 3. Submission review through the API: POST → pending answer → moderator's email → decision answered with the
+ *    final status; state transitions per approved execution.
+ * 4. The local Step Functions runtime alone: executions per second of a 5-state machine.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -19,6 +21,7 @@ import { repoRoot } from '../infra/workflows.js';
 
 const REGISTRATIONS = Number(process.env.BENCH_REGISTRATIONS ?? 10);
 const RUNTIME_EXECUTIONS = Number(process.env.BENCH_EXECUTIONS ?? 500);
+const SUBMISSIONS = Number(process.env.BENCH_SUBMISSIONS ?? 10);
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -70,6 +73,7 @@ async function startSystem(dataDir: string) {
     api: `http://127.0.0.1:${ports.API_PORT}`,
     inbox: `http://127.0.0.1:${ports.SES_PORT}`,
     sfn: `http://127.0.0.1:${ports.SFN_PORT}`,
+    dynamoDb: `http://127.0.0.1:${ports.DYNAMODB_PORT}`,
     stop: async () => {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
@@ -115,6 +119,110 @@ async function registerOne(api: string, inbox: string) {
   if (!body.emailVerified) throw new Error('not verified');
   const verified = performance.now();
   return { postMs: accepted - began, emailMs: emailed - began, verifyMs: verified - emailed };
+}
+
+async function awaitEmail(inbox: string, address: string, count: number, pattern: RegExp): Promise<string> {
+  for (;;) {
+    const store = (await (await fetch(`${inbox}/store`)).json()) as {
+      emails: { destination: { to: string[] }; body: { text?: string } }[];
+    };
+    const mine = store.emails.filter((email) => email.destination.to.includes(address));
+    const match =
+      mine.length >= count
+        ? mine.map((email) => email.body.text ?? '').find((text) => pattern.test(text))
+        : undefined;
+    if (match) return match;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+async function post(api: string, path: string, body: unknown, token?: string) {
+  const response = await fetch(`${api}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** The first network admin (written to the system's table, as `npm run staff:bootstrap` does) invites a moderator. */
+async function historyModerator(system: { api: string; inbox: string; dynamoDb: string }): Promise<{
+  token: string;
+  email: string;
+}> {
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_DYNAMODB: system.dynamoDb,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    TABLE_NAME: process.env.TABLE_NAME ?? 'lumina-local',
+  });
+  const { bootstrapNetworkAdmin } = await import('../core/staff/repository.js');
+  const adminEmail = `admin-${randomUUID().slice(0, 8)}@bench.example`;
+  await bootstrapNetworkAdmin({ email: adminEmail, name: 'Bench Admin' });
+  await post(system.api, '/staff/login', { email: adminEmail });
+  const signin = await awaitEmail(system.inbox, adminEmail, 1, /signin\?token=/);
+  const admin = await post(system.api, '/staff/redeem', {
+    token: /token=([A-Za-z0-9_-]{43})/.exec(signin)?.[1],
+  });
+  const email = `moderator-${randomUUID().slice(0, 8)}@bench.example`;
+  await post(
+    system.api,
+    '/staff',
+    { email, name: 'Bench Moderator', permissions: { sites: { history: ['moderate'] } } },
+    admin.body.sessionToken as string,
+  );
+  const invitation = await awaitEmail(system.inbox, email, 1, /accept\?token=/);
+  const accepted = await post(system.api, '/staff/accept', {
+    token: /token=([A-Za-z0-9_-]{43})/.exec(invitation)?.[1],
+  });
+  return { token: accepted.body.sessionToken as string, email };
+}
+
+async function reviewOne(
+  api: string,
+  inbox: string,
+  moderator: { token: string; email: string },
+  seen: number,
+) {
+  const began = performance.now();
+  const submitted = await post(api, '/submissions/message', {
+    targetType: 'person',
+    targetName: 'Bench Mark',
+    targetUrl: 'https://history.example/people/bench',
+    message: 'A correction for the benchmark.',
+    submitter: { id: randomUUID(), name: 'Bench Visitor' },
+  });
+  if (submitted.status !== 200 || submitted.body.status !== 'pending')
+    throw new Error(`submit: ${submitted.status}`);
+  const answered = performance.now();
+  const id = submitted.body.id as string;
+  await awaitEmail(inbox, moderator.email, seen + 1, new RegExp(`submission=${id}`));
+  const emailed = performance.now();
+  const decided = await post(
+    api,
+    `/moderation/submissions/${id}/decision`,
+    { decision: 'approve' },
+    moderator.token,
+  );
+  if (decided.body.status !== 'approved') throw new Error(`decision: ${decided.status}`);
+  return { id, postMs: answered - began, emailMs: emailed - began, decideMs: performance.now() - emailed };
+}
+
+async function stateTransitions(sfn: SFNClient, workflow: string): Promise<number[]> {
+  const { executions } = await sfn.send(
+    new ListExecutionsCommand({
+      stateMachineArn: `arn:aws:states:us-east-1:000000000000:stateMachine:${workflow}`,
+    }),
+  );
+  const transitions = [];
+  for (const execution of executions ?? []) {
+    const { events } = await sfn.send(
+      new GetExecutionHistoryCommand({ executionArn: execution.executionArn }),
+    );
+    transitions.push((events ?? []).filter((event) => event.type?.endsWith('StateEntered')).length);
+  }
+  return transitions;
 }
 
 async function runtimeThroughput(): Promise<{ perSecond: number; msPerExecution: number }> {
@@ -167,18 +275,17 @@ try {
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  const { executions } = await sfn.send(
-    new ListExecutionsCommand({
-      stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:registration',
-    }),
-  );
-  const transitions = [];
-  for (const execution of executions ?? []) {
-    const { events } = await sfn.send(
-      new GetExecutionHistoryCommand({ executionArn: execution.executionArn }),
-    );
-    transitions.push((events ?? []).filter((event) => event.type?.endsWith('StateEntered')).length);
+  const transitions = await stateTransitions(sfn, 'registration');
+
+  const moderator = await historyModerator(system);
+  const reviews = [];
+  // The moderator's inbox holds the invitation, then one email per submission.
+  for (let index = 0; index < SUBMISSIONS; index++) {
+    reviews.push(await reviewOne(system.api, system.inbox, moderator, index + 1));
   }
+  // Decisions are answered at the final status; the submitter's email and the event follow.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const reviewTransitions = await stateTransitions(sfn, 'submission-review');
   sfn.destroy();
   const afterRss = { supervisor: rssMb(system.child.pid!), jvm: jvm ? rssMb(jvm) : NaN };
   await system.stop();
@@ -188,7 +295,7 @@ try {
     ['npm start: cold start to "is up"', `${(system.upMs / 1000).toFixed(1)} s`],
     ['RSS after start: supervisor (node) / DynamoDB Local (JVM)', `${supervisorRss} MB / ${jvmRss} MB`],
     [
-      `RSS after ${REGISTRATIONS} registrations: supervisor / JVM`,
+      `RSS after ${REGISTRATIONS} registrations and ${SUBMISSIONS} reviews: supervisor / JVM`,
       `${afterRss.supervisor} MB / ${afterRss.jvm} MB`,
     ],
     ['POST /member/{id} answer (median)', `${median(runs.map((run) => run.postMs)).toFixed(0)} ms`],
@@ -201,6 +308,19 @@ try {
       `${median(runs.map((run) => run.verifyMs)).toFixed(0)} ms`,
     ],
     ['registration happy path: state transitions per execution', [...new Set(transitions)].join(', ')],
+    [
+      'POST /submissions/message answer, pending (median)',
+      `${median(reviews.map((run) => run.postMs)).toFixed(0)} ms`,
+    ],
+    [
+      "POST → moderator's email in the inbox (median)",
+      `${median(reviews.map((run) => run.emailMs)).toFixed(0)} ms`,
+    ],
+    [
+      'decision POST → answered approved (median)',
+      `${median(reviews.map((run) => run.decideMs)).toFixed(0)} ms`,
+    ],
+    ['submission approved: state transitions per execution', [...new Set(reviewTransitions)].join(', ')],
     [
       `runtime alone: ${RUNTIME_EXECUTIONS} executions of a 5-state machine`,
       `${throughput.perSecond}/s (${throughput.msPerExecution.toFixed(2)} ms each)`,

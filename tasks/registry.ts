@@ -138,6 +138,37 @@ export const taskFunctions: readonly TaskFunction[] = [
     timeoutSeconds: 15,
     access: { table: 'readwrite' },
   },
+  // Submission review (statemachines/submission-review.asl.json)
+  {
+    name: 'store-submission',
+    entry: 'tasks/store-submission.ts',
+    description:
+      "Submission review: validate the stored submission and put it in its site's moderation queue",
+    timeoutSeconds: 15,
+    access: { table: 'readwrite' },
+  },
+  {
+    name: 'request-decision',
+    entry: 'tasks/request-decision.ts',
+    description:
+      "Submission review: store the round's task token and email the moderators (reminders escalate)",
+    timeoutSeconds: 60,
+    access: { table: 'readwrite', sendEmail: true, workflowCallbacks: true },
+  },
+  {
+    name: 'settle-submission',
+    entry: 'tasks/settle-submission.ts',
+    description: 'Submission review: give the submission the final status its decision (or expiry) calls for',
+    timeoutSeconds: 15,
+    access: { table: 'readwrite' },
+  },
+  {
+    name: 'notify-submitter',
+    entry: 'tasks/notify-submitter.ts',
+    description: 'Submission review: email the submitter the outcome, once, if an address is known',
+    timeoutSeconds: 20,
+    access: { table: 'readwrite', sendEmail: true },
+  },
   // Staff invitation (statemachines/staff-invitation.asl.json)
   {
     name: 'load-staff-invitation',

@@ -16,7 +16,8 @@ import {
 import type { Scope, StaffItem } from '../../core/staff/model.js';
 import { getStaff } from '../../core/staff/repository.js';
 import { HttpError } from '../errors.js';
-import { authMessages } from './contract.js';
+import { authMessages, type AuthVariables } from './contract.js';
+import { authenticate } from './middleware.js';
 
 export interface AuthenticatedStaff {
   /** The active staff user the session belongs to, freshly read. */
@@ -87,3 +88,23 @@ async function authenticateStaffBearer(header: string): Promise<AuthenticatedSta
   }
   return { staff, scopes: claims.scopes, sessionId: claims.sessionId, expiresAt: session.validUntil };
 }
+
+/**
+ * For routes open to both members and staff (a member's own submissions; staff reading anyone's): a staff session
+ * token sets `c.var.staff` (and `c.var.auth` to null), anything else goes through the member `authenticate`.
+ */
+export const authenticateMemberOrStaff = createMiddleware<{ Variables: StaffVariables & AuthVariables }>(
+  async (c, next) => {
+    const header = c.req.header('Authorization');
+    const token = header === undefined ? undefined : /^Bearer +(\S+) *$/i.exec(header)?.[1];
+    if (token && (await verifyStaffSessionToken(token))) {
+      c.set('staff', await authenticateStaffBearer(header!));
+      c.set('auth', null);
+      await next();
+      return;
+    }
+    c.set('staff', null);
+    // The member middleware only reads the header and sets `auth`: the same context serves it.
+    await authenticate(c as unknown as Parameters<typeof authenticate>[0], next);
+  },
+);

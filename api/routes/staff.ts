@@ -58,7 +58,8 @@ import {
 } from '../auth/staff-middleware.js';
 import { HttpError, validationErrorHook } from '../errors.js';
 import { ErrorSchema, ValidationErrorSchema, json } from '../openapi-shapes.js';
-import { tokenActionPage } from '../pages.js';
+import { STAFF_TOKEN_KEY } from '../moderation-page.js';
+import { tokenActionPage, type SessionResult } from '../pages.js';
 import { takeSignInEmail } from '../../core/sign-in-limit.js';
 import { keys } from '../../core/keys.js';
 
@@ -668,13 +669,18 @@ async function visiblePage(actor: AuthenticatedStaff, limit: number, cursor: str
 
 // ------------------------------------------------------------------------------------------------ pages
 
-const staffSession = (done: string) => ({
-  storageKey: 'lumina.staffSessionToken',
+// Staff sessions are kept in localStorage, shared by the origin's tabs: staff open the emailed moderation links
+// (`/moderation?submission=...`) in new tabs, where a sessionStorage token would be missing. The link back goes up
+// from `/staff/...` to `/moderation` (relative, so it also works under an API Gateway stage).
+const staffSession = (done: string): SessionResult => ({
+  storageKey: STAFF_TOKEN_KEY,
+  storage: 'local',
+  next: { label: 'Open the moderation page', href: '../moderation' },
   done,
   details: [
     { label: 'Staff user', field: 'staffId' },
-    { label: 'Permissions', field: 'scopes', kind: 'list' as const },
-    { label: 'Signed in until', field: 'expiresAt', kind: 'date' as const },
+    { label: 'Permissions', field: 'scopes', kind: 'list' },
+    { label: 'Signed in until', field: 'expiresAt', kind: 'date' },
   ],
 });
 

@@ -12,6 +12,7 @@ import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { documentClient, tableName } from '../aws-clients.js';
+import { InvalidCursorError as InvalidCursor, decodeCursor, encodeCursor } from '../cursor.js';
 import { epochSeconds, indexKeys, keys, normalizeEmail } from '../keys.js';
 import { SCOPE_PATTERN, type Scope, type StaffItem } from './model.js';
 import {
@@ -77,13 +78,8 @@ export class InvalidStaffInput extends Error {
   override name = 'InvalidStaffInput';
 }
 
-/** `listStaff` with a cursor it did not hand out. */
-export class InvalidCursor extends Error {
-  override name = 'InvalidCursor';
-  constructor() {
-    super('Invalid cursor');
-  }
-}
+/** `listStaff` with a cursor it did not hand out (named `InvalidCursor`, like every cursor refusal). */
+export { InvalidCursorError as InvalidCursor } from '../cursor.js';
 
 /** Concurrent changes of the same user kept winning; the caller may try again. */
 export class StaffChangeConflict extends Error {
@@ -143,33 +139,11 @@ export function scopesOf(staffId: string): Promise<Scope[]> {
   return readScopes(staffId);
 }
 
-interface StaffCursor {
-  pk: string;
-  sk: string;
-  gsi1pk: string;
-  gsi1sk: string;
-}
-
-function encodeCursor(key: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify(key)).toString('base64url');
-}
-
-function decodeCursor(cursor: string): StaffCursor {
-  try {
-    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<StaffCursor>;
-    const fields = [key.pk, key.sk, key.gsi1pk, key.gsi1sk];
-    if (
-      fields.every((field) => typeof field === 'string') &&
-      Object.keys(key).length === 4 &&
-      key.gsi1pk === 'STAFF' &&
-      key.pk?.startsWith('STAFF#')
-    ) {
-      return key as StaffCursor;
-    }
-  } catch {
-    // Falls through: not ours.
-  }
-  throw new InvalidCursor();
+/** Staff cursors are gsi1 keys of the `STAFF` listing, of staff items only. */
+function decodeStaffCursor(cursor: string): Record<string, string> {
+  const key = decodeCursor(cursor, ['pk', 'sk', 'gsi1pk', 'gsi1sk'], { gsi1pk: 'STAFF' });
+  if (!key.pk?.startsWith('STAFF#')) throw new InvalidCursor();
+  return key;
 }
 
 /**
@@ -188,7 +162,7 @@ export async function listStaff(page: {
       KeyConditionExpression: 'gsi1pk = :staff',
       ExpressionAttributeValues: { ':staff': 'STAFF' },
       Limit: limit,
-      ...(page.cursor ? { ExclusiveStartKey: decodeCursor(page.cursor) } : {}),
+      ...(page.cursor ? { ExclusiveStartKey: decodeStaffCursor(page.cursor) } : {}),
     }),
   );
   const staff = (result.Items ?? []) as StaffItem[];

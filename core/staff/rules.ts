@@ -86,3 +86,18 @@ export function checkPermissionChange(
   if (![...added, ...removed].every((scope) => canGrantScope(actor, scope))) return 'not-grantable';
   return undefined;
 }
+
+/** Whether the scopes allow reading a site's submissions in full (the queue, pending and rejected ones, the text). */
+export function canReadSubmissions(actor: readonly string[], site: string): boolean {
+  return (
+    actor.includes('network:read') ||
+    isNetworkAdmin(actor) ||
+    actor.includes(`site:${site}:moderate`) ||
+    actor.includes(`site:${site}:admin`)
+  );
+}
+
+/** Whether the scopes allow claiming and deciding a site's submissions: `moderate` on that site, nothing else. */
+export function canModerate(actor: readonly string[], site: string): boolean {
+  return actor.includes(`site:${site}:moderate`);
+}

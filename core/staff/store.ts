@@ -4,14 +4,7 @@
  * staff user is one transaction conditioned on the profile's `updatedAt` as read, and every such change moves
  * `updatedAt` forward, so two changes of the same user never interleave (the loser re-reads and tries again).
  */
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchWriteCommand,
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  type TransactWriteCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient, tableName } from '../aws-clients.js';
 import { keys, type ItemKey } from '../keys.js';
 import type { Scope, StaffItem, StaffPermissionItem } from './model.js';
@@ -21,22 +14,9 @@ export const NETWORK_ADMIN: Scope = 'network:admin';
 /** Optimistic attempts before a change of one staff user gives up on concurrent changes of the same user. */
 export const MAX_ATTEMPTS = 6;
 
-export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+import type { TransactItem } from '../transact.js';
 
-/** `ok`, or the cancellation reason code of every item (`None`, `ConditionalCheckFailed`, `TransactionConflict`...). */
-export type TransactOutcome = { ok: true } | { ok: false; reasons: string[] };
-
-export async function transact(items: TransactItem[]): Promise<TransactOutcome> {
-  try {
-    await documentClient.send(new TransactWriteCommand({ TransactItems: items }));
-    return { ok: true };
-  } catch (error) {
-    if (error instanceof TransactionCanceledException) {
-      return { ok: false, reasons: (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None') };
-    }
-    throw error;
-  }
-}
+export { transact, type TransactItem, type TransactOutcome } from '../transact.js';
 
 /** A short, jittered pause before the next optimistic attempt. */
 export function pause(attempt: number): Promise<void> {

@@ -4,8 +4,10 @@
  *
  * Each request is valid apart from who sends it (a well-formed body, a target that exists), so the status shows the
  * authorization decision, not validation. Rows that change something make their own target (a fresh member, a fresh
- * staff user) or their own session, so the order of rows does not matter. Workflows are stand-ins that only wait or
- * end at once: the matrix is about who may start them, not what they do.
+ * staff user, a fresh pending submission) or their own session, so the order of rows does not matter. Workflows are
+ * stand-ins that only wait or end at once: the matrix is about who may start them, not what they do. The one
+ * exception is submission-review, which runs for real (with a day to wait for a decision): POST /submissions/*
+ * answers once its workflow has taken the submission up, and a decision resumes a real waiting execution.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +18,8 @@ import { generateSigningKeyJwk } from '../../core/auth/signing-key.js';
 import { issueLinkToken } from '../../core/links.js';
 import type { Scope } from '../../core/staff/model.js';
 import { bootstrapNetworkAdmin, scopesOf } from '../../core/staff/repository.js';
+import type { Submitter } from '../../core/submissions/model.js';
+import { submit } from '../../core/submissions/review-requests.js';
 import { useLocalAws } from '../helpers/aws-env.js';
 import { startLocalSfn, type LocalSfn } from '../helpers/local-stepfunctions.js';
 import { putActiveMember } from '../helpers/members.js';
@@ -59,6 +63,8 @@ let memberId: string;
 let recipientId: string;
 let historyModeratorTarget: string;
 let staffSigningIn: string;
+/** A pending history submission, for rows that only read one. */
+let historySubmission: string;
 
 const waiting = {
   Comment: 'Stand-in workflow: waits, so the route that started it has nothing else to wait for.',
@@ -79,6 +85,12 @@ beforeAll(async () => {
     REGISTRATION_STATE_MACHINE_ARN: await sfn.createMachine('registration', waiting),
     FIRST_EMAIL_RELAY_STATE_MACHINE_ARN: await sfn.createMachine('first-email-relay', relaySent),
     STAFF_INVITATION_STATE_MACHINE_ARN: await sfn.createMachine('staff-invitation', waiting),
+    SUBMISSION_REVIEW_STATE_MACHINE_ARN: await sfn.createMachine(
+      'submission-review',
+      'statemachines/submission-review.asl.json',
+    ),
+    // Reviews wait for a decision; none times out while the matrix runs.
+    SUBMISSION_DECISION_TIMEOUT_SECONDS: '86400',
     SITE_URL: 'https://alumni.example.org',
     PUBLIC_API_URL: 'https://api.alumni.example.org',
     EMAIL_SENDER: 'no-reply@alumni.localhost',
@@ -110,6 +122,7 @@ beforeAll(async () => {
 
   historyModeratorTarget = (await putActiveStaff(['site:history:moderate'], 'target')).id;
   staffSigningIn = (await putActiveStaff(['site:alumni:moderate'], 'signing-in')).id;
+  historySubmission = await pendingSubmission();
 });
 
 afterAll(async () => {
@@ -152,6 +165,39 @@ const registration = () => ({
   consent,
 });
 
+/** A history submission sent through the review workflow, pending (its execution waits for a decision). */
+async function pendingSubmission(
+  submitter: Submitter = { id: randomUUID(), verified: false, name: 'Anna Nonymous' },
+): Promise<string> {
+  const submission = await submit({
+    type: 'message',
+    site: 'history',
+    submitter,
+    yearOfGraduation: null,
+    targetType: 'person',
+    targetId: null,
+    targetName: 'Fred Bloggs',
+    targetUrl: 'https://history.newtheatre.org.uk/people/fred_bloggs',
+    subject: null,
+    message: 'A correction from the matrix',
+  });
+  if (submission.status !== 'pending') throw new Error(`The submission is ${submission.status}, not pending`);
+  return submission.id;
+}
+
+/** A submission body of `type`: anonymous visitors (and staff, refused anyway) name a submitter, members none. */
+function submissionBody(type: 'message' | 'show' | 'bio', who: Principal) {
+  return {
+    targetType: 'person',
+    targetName: 'Fred Bloggs',
+    targetUrl: 'https://history.newtheatre.org.uk/people/fred_bloggs',
+    message: 'A note from the matrix',
+    ...(type === 'show' ? { show: { title: 'The Tempest', year: 1997 } } : {}),
+    ...(type === 'bio' ? { bio: { fullName: 'Fred Bloggs' } } : {}),
+    ...(who.name === 'member' ? {} : { submitter: { id: randomUUID(), name: 'Anna Nonymous' } }),
+  };
+}
+
 const self =
   (suffix = '') =>
   () => ({ path: `/member/${memberId}${suffix}` });
@@ -180,6 +226,12 @@ const memberSelf: Expected = [401, 200, 401, 401, 401, 401, 401];
 const anyStaff: Expected = [401, 401, 200, 200, 200, 200, 200];
 /** A history moderator (not the caller) as target: site admins of history and network staff see them. */
 const manageHistoryModerator: Expected = [401, 401, 404, 404, 200, 403, 200];
+/** Anonymous visitors and members submit; a staff token is not a member token. */
+const submitters: Expected = [200, 200, 401, 401, 401, 401, 401];
+/** Reading a history submission: its moderators and admins, and network staff. */
+const readHistorySubmissions: Expected = [401, 401, 200, 403, 200, 200, 200];
+/** Claiming or deciding a history submission: `moderate` on history, nothing else. */
+const moderateHistory: Expected = [401, 401, 200, 403, 403, 403, 403];
 
 const rows: Row[] = [
   // Public
@@ -368,6 +420,66 @@ const rows: Row[] = [
       path: `/staff/${(await putInvitedStaff(['site:history:moderate'], 'reinvited')).id}/reinvite`,
     }),
     expected: manageHistoryModerator,
+  },
+
+  // Submissions
+  ...(['message', 'show', 'bio'] as const).map((type): Row => ({
+    route: `POST /submissions/${type}`,
+    note: 'anonymous with a submitter, a member without; staff tokens are refused by the member middleware',
+    request: (who) => ({ path: `/submissions/${type}`, body: submissionBody(type, who) }),
+    expected: submitters,
+  })),
+  {
+    route: 'GET /submissions/member/:id',
+    note: 'public; what each caller sees differs (submissions.test.ts)',
+    request: () => ({ path: `/submissions/member/${memberId}` }),
+    expected: everyone(200),
+  },
+  {
+    route: 'GET /submissions/member/:id/stats',
+    request: () => ({ path: `/submissions/member/${memberId}/stats` }),
+    expected: everyone(200),
+  },
+  {
+    route: 'POST /submissions/:id/withdraw',
+    note: "the member principal's own fresh pending submission",
+    request: async () => ({
+      path: `/submissions/${await pendingSubmission({ id: memberId, verified: true, name: 'Fred Bloggs' })}/withdraw`,
+    }),
+    expected: memberSelf,
+  },
+
+  // Moderation
+  {
+    route: 'GET /moderation',
+    note: 'the page is public: it acts only through the staff API',
+    request: fixed('/moderation'),
+    expected: everyone(200),
+  },
+  {
+    route: 'GET /moderation/queue',
+    request: fixed('/moderation/queue?site=history'),
+    expected: readHistorySubmissions,
+  },
+  {
+    route: 'GET /moderation/submissions/:id',
+    request: () => ({ path: `/moderation/submissions/${historySubmission}` }),
+    expected: readHistorySubmissions,
+  },
+  {
+    route: 'POST /moderation/submissions/:id/claim',
+    note: 'a fresh pending history submission',
+    request: async () => ({ path: `/moderation/submissions/${await pendingSubmission()}/claim` }),
+    expected: moderateHistory,
+  },
+  {
+    route: 'POST /moderation/submissions/:id/decision',
+    note: 'a fresh pending history submission, approved (the real workflow resumes)',
+    request: async () => ({
+      path: `/moderation/submissions/${await pendingSubmission()}/decision`,
+      body: { decision: 'approve' },
+    }),
+    expected: moderateHistory,
   },
 ];
 

@@ -22,9 +22,14 @@ export interface TestSystem {
   stop(): Promise<void>;
 }
 
-export async function startTestSystem(label: string): Promise<TestSystem> {
+/** `settings`: more of `npm start`'s environment, e.g. `LOCAL_TIME_SCALE`. */
+export async function startTestSystem(
+  label: string,
+  settings: Record<string, string> = {},
+): Promise<TestSystem> {
   const dataDir = mkdtempSync(join(tmpdir(), `${label}-`));
-  const settings = readLocalSettings({
+  const localSettings = readLocalSettings({
+    ...settings,
     API_PORT: String(await findFreePort()),
     DYNAMODB_PORT: String(await findFreePort()),
     SES_PORT: String(await findFreePort()),
@@ -35,7 +40,7 @@ export async function startTestSystem(label: string): Promise<TestSystem> {
   for (const name of ['SITE_URL', 'PUBLIC_API_URL', 'SESSION_SIGNING_KEY', 'SESSION_SIGNING_KEY_FILE']) {
     delete process.env[name];
   }
-  const system = await startLocalSystem(settings);
+  const system = await startLocalSystem(localSettings);
   return {
     system,
     async call(method, path, options = {}) {

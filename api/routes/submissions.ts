@@ -1,0 +1,291 @@
+/**
+ * Submissions (lumina's `/submissions` routes): members and anonymous visitors send a message, a show story or a
+ * biography, which the `submission-review` workflow puts before the site's moderators. Listing shows everything
+ * (with status and full text) only to the submitter and to staff with `network:read` or `moderate` on the
+ * submission's site; anyone else sees approved submissions only, without their text.
+ */
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { camelizeKeys } from '../../core/case.js';
+import { InvalidCursorError } from '../../core/cursor.js';
+import { MemberIdSchema } from '../../core/members/model.js';
+import { configuredSites } from '../../core/staff/model.js';
+import { canReadSubmissions } from '../../core/staff/rules.js';
+import {
+  submissionSchemas,
+  toSubmissionView,
+  type SubmissionInput,
+  type SubmissionItem,
+  type SubmissionType,
+} from '../../core/submissions/model.js';
+import { submissionMessages, submit, withdraw } from '../../core/submissions/review-requests.js';
+import { submissionSettings } from '../../core/submissions/settings.js';
+import { countSubmitterSubmissions, listSubmitterSubmissions } from '../../core/submissions/listing.js';
+import { getSubmission } from '../../core/submissions/store.js';
+import { authMessages, type AuthVariables } from '../auth/contract.js';
+import { authenticate, optionalMember, requireMember } from '../auth/middleware.js';
+import { authenticateMemberOrStaff, type StaffVariables } from '../auth/staff-middleware.js';
+import { HttpError, validationErrorHook } from '../errors.js';
+import { ErrorSchema, ValidationErrorSchema, json } from '../openapi-shapes.js';
+import { SubmissionPageSchema, SubmissionSchema } from './submission-shapes.js';
+
+type SubmissionEnv = { Variables: AuthVariables & StaffVariables };
+
+export const submitterMessages = {
+  submitterRequired: 'You must either provide a submitter or authenticate as a member',
+  submitterForbidden: 'You must not provide a submitter if you are authenticated',
+  unknownSite: 'Unknown site',
+  cannotWithdraw: 'You cannot withdraw another member’s submission',
+  invalidCursor: 'Invalid cursor',
+  tooLarge: 'Request body too large',
+} as const;
+
+/** A 5,000-character text plus the other fields, escaped: room for that, not for more. */
+const MAX_BODY_BYTES = 64 * 1024;
+const DEFAULT_PAGE_SIZE = 25;
+
+const limitBody = bodyLimit({
+  maxSize: MAX_BODY_BYTES,
+  onError: (c) => c.json({ detail: submitterMessages.tooLarge }, 413),
+});
+
+// ------------------------------------------------------------------------------------------------ schemas
+
+/** The site must be a configured one (read per request: SITES is a setting). */
+function withKnownSite<T extends z.ZodType<{ site?: string | undefined }>>(schema: T) {
+  return schema.superRefine((body, context) => {
+    if (body.site !== undefined && !configuredSites().includes(body.site)) {
+      context.addIssue({ code: 'custom', path: ['site'], message: submitterMessages.unknownSite });
+    }
+  });
+}
+
+const bodySchemas = {
+  message: z.preprocess(camelizeKeys, withKnownSite(submissionSchemas.message)).openapi('MessageSubmission', {
+    description:
+      "lumina's message: a correction, a story or a note to the editors about a page. Plain text; `subject` and " +
+      'names are one line. `site` defaults to the configured default site.',
+  }),
+  show: z.preprocess(camelizeKeys, withKnownSite(submissionSchemas.show)).openapi('ShowSubmission', {
+    description: 'A story or correction about a show, with the show it is about (`show`).',
+  }),
+  bio: z.preprocess(camelizeKeys, withKnownSite(submissionSchemas.bio)).openapi('BioSubmission', {
+    description: "A biography for a person's page: `message` is its text, `bio` who it is about.",
+  }),
+} as const;
+
+const SubmitterParams = z.object({
+  id: z.union([z.uuid(), MemberIdSchema]).openapi({
+    param: { name: 'id', in: 'path' },
+    example: 'fred_bloggs',
+    description: 'Member id or anonymous id',
+  }),
+});
+const SubmissionParams = z.object({
+  id: z
+    .uuid()
+    .openapi({ param: { name: 'id', in: 'path' }, example: '7d0c5f8e-2f0e-4a4b-9a53-0b7a1f3c2d11' }),
+});
+const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).optional().openapi({ example: DEFAULT_PAGE_SIZE }),
+  cursor: z.string().max(2000).optional(),
+});
+const CountSchema = z.object({ count: z.number().int() }).openapi('SubmissionCount');
+
+const bearer = [{ bearerAuth: [] }];
+const unauthorized = json(
+  ErrorSchema,
+  `${authMessages.required}, ${authMessages.invalid} or ${authMessages.memberGone}`,
+);
+const validation = json(ValidationErrorSchema, 'The request does not validate');
+
+// ------------------------------------------------------------------------------------------------ routes
+
+const submitRoute = (type: SubmissionType) =>
+  createRoute({
+    method: 'post',
+    path: `/submissions/${type}`,
+    tags: ['submissions'],
+    summary: `Send a ${type === 'bio' ? 'biography' : type === 'show' ? 'show story' : 'message'}: starts the review workflow`,
+    description:
+      'A signed-in member sends no `submitter`; an anonymous visitor must send one (`email` is optional and only ' +
+      'used to tell them the outcome). Returns the submission, `pending` once the workflow has taken it up; the ' +
+      "site's moderators are emailed.",
+    security: [{}, ...bearer],
+    middleware: [authenticate, limitBody] as const,
+    request: { body: { required: true, content: { 'application/json': { schema: bodySchemas[type] } } } },
+    responses: {
+      200: json(SubmissionSchema, 'The stored submission'),
+      401: unauthorized,
+      413: json(ErrorSchema, submitterMessages.tooLarge),
+      422: json(
+        z.union([ValidationErrorSchema, ErrorSchema]),
+        `Invalid body; \`${submitterMessages.submitterRequired}\`; \`${submitterMessages.submitterForbidden}\``,
+      ),
+      503: json(ErrorSchema, submissionMessages.unavailable),
+    },
+  });
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/submissions/member/{id}',
+  tags: ['submissions'],
+  summary: 'Submissions of a member or anonymous id, newest first',
+  description:
+    'The member themself and staff with `network:read` (or `moderate` on a submission’s site) see every ' +
+    'submission with its text; anyone else sees approved submissions only, with `message`, `bio` and `reason` null.',
+  security: [{}, ...bearer],
+  middleware: [authenticateMemberOrStaff] as const,
+  request: { params: SubmitterParams, query: PageQuery },
+  responses: {
+    200: json(SubmissionPageSchema, 'A page; pass `cursor` back for the next'),
+    401: unauthorized,
+    422: validation,
+  },
+});
+
+const statsRoute = createRoute({
+  method: 'get',
+  path: '/submissions/member/{id}/stats',
+  tags: ['submissions'],
+  summary: 'How many submissions the caller may see for this member or anonymous id',
+  security: [{}, ...bearer],
+  middleware: [authenticateMemberOrStaff] as const,
+  request: { params: SubmitterParams },
+  responses: { 200: json(CountSchema, 'The count'), 401: unauthorized, 422: validation },
+});
+
+const withdrawRoute = createRoute({
+  method: 'post',
+  path: '/submissions/{id}/withdraw',
+  tags: ['submissions'],
+  summary: 'The submitting member withdraws a pending submission: its review stops',
+  security: bearer,
+  middleware: [authenticate] as const,
+  request: { params: SubmissionParams },
+  responses: {
+    200: json(SubmissionSchema, 'Withdrawn'),
+    401: unauthorized,
+    403: json(ErrorSchema, submitterMessages.cannotWithdraw),
+    404: json(ErrorSchema, submissionMessages.notFound),
+    409: json(ErrorSchema, submissionMessages.notWithdrawable),
+    422: validation,
+  },
+});
+
+// ------------------------------------------------------------------------------------------------ helpers
+
+/** Whether the caller sees everything of `submitterId`'s submissions: the member themself, or a staff reader. */
+function seesAll(c: Context<SubmissionEnv>, submitterId: string): boolean | ((site: string) => boolean) {
+  const member = c.get('auth');
+  if (member?.member.id === submitterId) return true;
+  const staff = c.get('staff');
+  if (!staff) return false;
+  if (staff.scopes.includes('network:read') || staff.scopes.includes('network:admin')) return true;
+  return (site: string) => canReadSubmissions(staff.scopes, site);
+}
+
+function viewFor(access: boolean | ((site: string) => boolean), item: SubmissionItem) {
+  const full = typeof access === 'function' ? access(item.site) : access;
+  return toSubmissionView(item, full ? 'full' : 'public');
+}
+
+function invalidCursor(c: Context) {
+  const detail = [{ type: 'value_error', loc: ['query', 'cursor'], msg: submitterMessages.invalidCursor }];
+  return c.json({ detail }, 422);
+}
+
+// ------------------------------------------------------------------------------------------------ handlers
+
+export function registerSubmissionRoutes(app: OpenAPIHono): void {
+  const routes = new OpenAPIHono<SubmissionEnv>({ defaultHook: validationErrorHook });
+
+  for (const type of ['message', 'show', 'bio'] as const) {
+    routes.openapi(submitRoute(type), async (c) => {
+      const body = c.req.valid('json') as SubmissionInput;
+      const auth = optionalMember(c);
+      if (auth && body.submitter) throw new HttpError(422, submitterMessages.submitterForbidden);
+      if (!auth && !body.submitter) throw new HttpError(422, submitterMessages.submitterRequired);
+      const submitter = auth
+        ? { id: auth.member.id, verified: true, name: auth.member.fullName }
+        : {
+            id: body.submitter!.id,
+            verified: false,
+            name: body.submitter!.name,
+            ...(body.submitter!.email ? { email: body.submitter!.email } : {}),
+          };
+      const submission = await submit({
+        type,
+        site: body.site ?? submissionSettings().defaultSite,
+        submitter,
+        yearOfGraduation: auth ? null : (body.submitter!.yearOfGraduation ?? null),
+        targetType: body.targetType,
+        targetId: body.targetId ?? null,
+        targetName: body.targetName,
+        targetUrl: body.targetUrl,
+        subject: body.subject ?? null,
+        message: body.message,
+        ...('show' in body ? { show: body.show } : {}),
+        ...('bio' in body ? { bio: body.bio } : {}),
+      });
+      return c.json(toSubmissionView(submission, 'full'), 200);
+    });
+  }
+
+  routes.openapi(listRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const { limit = DEFAULT_PAGE_SIZE, cursor } = c.req.valid('query');
+    const access = seesAll(c, id);
+    try {
+      const page = await listSubmitterSubmissions(id, {
+        // A moderator of some sites lists everything and sees full text only where they moderate.
+        approvedOnly: access === false,
+        limit,
+        ...(cursor ? { cursor } : {}),
+      });
+      const items = page.items
+        .filter((item) => typeof access !== 'function' || access(item.site) || item.status === 'approved')
+        .map((item) => viewFor(access, item));
+      return c.json({ items, cursor: page.cursor }, 200);
+    } catch (error) {
+      if (error instanceof InvalidCursorError) return invalidCursor(c);
+      throw error;
+    }
+  });
+
+  routes.openapi(statsRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const access = seesAll(c, id);
+    if (typeof access !== 'function') {
+      return c.json({ count: await countSubmitterSubmissions(id, !access) }, 200);
+    }
+    // A site's staff count what the listing shows them: their sites' submissions and other sites' approved ones.
+    let count = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await listSubmitterSubmissions(id, {
+        approvedOnly: false,
+        limit: 100,
+        ...(cursor ? { cursor } : {}),
+      });
+      count += page.items.filter((item) => access(item.site) || item.status === 'approved').length;
+      cursor = page.cursor ?? undefined;
+    } while (cursor);
+    return c.json({ count }, 200);
+  });
+
+  routes.openapi(withdrawRoute, async (c) => {
+    const { member } = requireMember(c);
+    const { id } = c.req.valid('param');
+    const submission = await getSubmission(id);
+    if (!submission || submission.status === 'received')
+      throw new HttpError(404, submissionMessages.notFound);
+    if (!submission.submitter.verified || submission.submitter.id !== member.id) {
+      throw new HttpError(403, submitterMessages.cannotWithdraw);
+    }
+    return c.json(toSubmissionView(await withdraw(id), 'full'), 200);
+  });
+
+  app.route('/', routes);
+}

@@ -1,0 +1,281 @@
+/**
+ * Submissions: corrections, stories and "message the editors" from members and anonymous visitors, each moderated
+ * through the `submission-review` workflow. lumina's body shape (DESIGN 3.1) is kept for `message`; `show` and `bio`
+ * (stubs in lumina) add their own validated fields.
+ *
+ * A submission is one item (`SUBMISSION#<id>` / `SUBMISSION`); its review (task token, claim, decision) is a second
+ * item of the same partition (`REVIEW`), so reading or returning a submission can never carry the task token.
+ */
+import { z } from 'zod';
+import { YearOfGraduationSchema } from '../members/model.js';
+
+export const SUBMISSION_TYPES = ['message', 'show', 'bio'] as const;
+export type SubmissionType = (typeof SUBMISSION_TYPES)[number];
+
+/**
+ * `received`: stored by the API, not yet taken up by its workflow (never listed); `pending`: awaiting a decision;
+ * the other four are final.
+ */
+export const SUBMISSION_STATUSES = [
+  'received',
+  'pending',
+  'approved',
+  'rejected',
+  'expired',
+  'withdrawn',
+] as const;
+export type SubmissionStatus = (typeof SUBMISSION_STATUSES)[number];
+export const FINAL_STATUSES: readonly SubmissionStatus[] = ['approved', 'rejected', 'expired', 'withdrawn'];
+
+export const submissionLimits = {
+  targetType: 50,
+  targetId: 200,
+  targetName: 200,
+  targetUrl: 2000,
+  subject: 150,
+  message: 5000,
+  name: 100,
+  reason: 1000,
+  showField: 200,
+  links: 5,
+} as const;
+
+/** Text a person may write: no control characters but line breaks and tabs. */
+export const plainText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, 'Must not be empty')
+    .max(max)
+    .refine(
+      // Matching control characters is the point of this expression.
+      // eslint-disable-next-line no-control-regex
+      (value) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value),
+      'Must not contain control characters',
+    );
+
+/** One line (names, subjects): line breaks are refused outright. */
+export const singleLine = (max: number) =>
+  plainText(max).refine((value) => !/[\r\n]/.test(value), 'Must be a single line');
+
+const webUrl = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .url('Must be a URL')
+    .refine((value) => /^https?:\/\//i.test(value), 'Must be an http or https URL');
+
+const currentYear = () => new Date().getUTCFullYear();
+
+/** An anonymous visitor's details (lumina's `submitter`); a signed-in member sends none. */
+export const AnonymousSubmitterSchema = z.object({
+  id: z.uuid('id must be a UUID'),
+  name: singleLine(submissionLimits.name),
+  yearOfGraduation: YearOfGraduationSchema.optional().transform((year) => year ?? null),
+  email: z.email('value is not a valid email address').max(254).optional(),
+});
+export type AnonymousSubmitter = z.infer<typeof AnonymousSubmitterSchema>;
+
+/** What every submission type has: lumina's target fields and text, plus the site it is for. */
+const commonFields = {
+  targetType: singleLine(submissionLimits.targetType),
+  targetId: singleLine(submissionLimits.targetId).nullish(),
+  targetName: singleLine(submissionLimits.targetName),
+  targetUrl: webUrl(submissionLimits.targetUrl),
+  subject: singleLine(submissionLimits.subject).nullish(),
+  message: plainText(submissionLimits.message),
+  /** The site whose moderators decide; the configured default when absent (checked against SITES by the API). */
+  site: z
+    .string()
+    .regex(/^[a-z0-9-]{1,40}$/, 'Must be a site name')
+    .optional(),
+  submitter: AnonymousSubmitterSchema.optional(),
+};
+
+export const ShowDetailsSchema = z.object({
+  title: singleLine(submissionLimits.showField),
+  year: z
+    .number()
+    .int()
+    .min(1940, 'Year must be 1940 or later')
+    .refine((year) => year <= currentYear() + 1, 'Year is too far in the future'),
+  venue: singleLine(submissionLimits.showField).optional(),
+  role: singleLine(submissionLimits.showField).optional(),
+});
+
+export const BioDetailsSchema = z.object({
+  fullName: singleLine(submissionLimits.name),
+  yearOfGraduation: YearOfGraduationSchema.optional().transform((year) => year ?? null),
+  course: singleLine(submissionLimits.showField).optional(),
+  links: z.array(webUrl(submissionLimits.targetUrl)).max(submissionLimits.links).optional(),
+});
+
+export const MessageSubmissionSchema = z.object(commonFields);
+/** A story or correction about a show: which show, and optionally the writer's part in it. */
+export const ShowSubmissionSchema = z.object({ ...commonFields, show: ShowDetailsSchema });
+/** A biography for a person's page: `message` is the biography's text. */
+export const BioSubmissionSchema = z.object({ ...commonFields, bio: BioDetailsSchema });
+
+export const submissionSchemas = {
+  message: MessageSubmissionSchema,
+  show: ShowSubmissionSchema,
+  bio: BioSubmissionSchema,
+} as const;
+
+export type MessageSubmission = z.infer<typeof MessageSubmissionSchema>;
+export type ShowSubmission = z.infer<typeof ShowSubmissionSchema>;
+export type BioSubmission = z.infer<typeof BioSubmissionSchema>;
+export type SubmissionInput = MessageSubmission | ShowSubmission | BioSubmission;
+export type ShowDetails = z.infer<typeof ShowDetailsSchema>;
+export type BioDetails = z.infer<typeof BioDetailsSchema>;
+
+export interface Submitter {
+  /** A member id when `verified`, otherwise the anonymous visitor's UUID (or a former member's pseudonym). */
+  id: string;
+  verified: boolean;
+  name: string;
+  /** Anonymous visitors only, if they gave one: where the outcome is emailed. Never shown to anyone. */
+  email?: string;
+}
+
+/** The submission item, `SUBMISSION#<id>` / `SUBMISSION`. */
+export interface SubmissionItem {
+  pk: string;
+  sk: string;
+  entity: 'submission';
+  id: string;
+  type: SubmissionType;
+  site: string;
+  submitter: Submitter;
+  /** An anonymous submitter's year of graduation (lumina's field); null for members. */
+  yearOfGraduation: number | null;
+  targetType: string;
+  targetId: string | null;
+  targetName: string;
+  targetUrl: string;
+  subject: string | null;
+  message: string;
+  show?: ShowDetails;
+  bio?: BioDetails;
+  status: SubmissionStatus;
+  /** The review execution's name (the submission id). */
+  executionName: string;
+  createdAt: string;
+  updatedAt: string;
+  decidedAt?: string;
+  /** Staff id of the moderator who decided. */
+  decidedBy?: string;
+  /** The moderator's reason (required when rejecting). */
+  reason?: string;
+  /** Only while `received`: a submission whose workflow never started goes away by itself. */
+  expiresAt?: number;
+  gsi1pk: string;
+  gsi1sk: string;
+  /** Moderation queue, once pending: `QUEUE#<site>#<status>` / `<createdAt>#<id>`. */
+  gsi2pk?: string;
+  gsi2sk?: string;
+}
+
+export type Decision = 'approve' | 'reject';
+/** What ended the review: a moderator's decision, the last reminder round running out, or the submitter. */
+export type ReviewOutcome = Decision | 'expire' | 'withdraw';
+
+export const outcomeStatus: Record<ReviewOutcome, SubmissionStatus> = {
+  approve: 'approved',
+  reject: 'rejected',
+  expire: 'expired',
+  withdraw: 'withdrawn',
+};
+
+/** The review item, `SUBMISSION#<id>` / `REVIEW`: the waiting task token, the claim and the decision record. */
+export interface ReviewItem {
+  pk: string;
+  sk: string;
+  entity: 'submission-review';
+  submissionId: string;
+  site: string;
+  executionName: string;
+  /** The current round's task token: a credential, never logged nor returned. Absent between rounds. */
+  taskToken?: string;
+  /** 0 for the first wait; each timeout starts a reminder round. */
+  round: number;
+  claimedBy?: string;
+  claimedUntil?: string;
+  /** Recorded once (conditional write): whoever records it first decides the submission's final status. */
+  outcome?: ReviewOutcome;
+  reason?: string;
+  /** Staff id, or `submitter` (withdrawal) or `workflow` (expiry). */
+  decidedBy?: string;
+  decidedAt?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The full shape (DESIGN 3.1): for the submitter, staff with `network:read` and the site's moderators. */
+export interface SubmissionView {
+  id: string;
+  type: SubmissionType;
+  site: string;
+  submitter: { id: string; verified: boolean; name: string };
+  targetType: string;
+  targetId: string | null;
+  targetName: string;
+  targetUrl: string;
+  subject: string | null;
+  message: string | null;
+  show: ShowDetails | null;
+  bio: BioDetails | null;
+  status: Exclude<SubmissionStatus, 'received'>;
+  createdAt: string;
+  decidedAt: string | null;
+  reason: string | null;
+}
+
+export function toSubmissionView(item: SubmissionItem, access: 'full' | 'public'): SubmissionView {
+  const full = access === 'full';
+  return {
+    id: item.id,
+    type: item.type,
+    site: item.site,
+    submitter: { id: item.submitter.id, verified: item.submitter.verified, name: item.submitter.name },
+    targetType: item.targetType,
+    targetId: item.targetId,
+    targetName: item.targetName,
+    targetUrl: item.targetUrl,
+    subject: item.subject,
+    // Anyone may list a member's approved submissions; only those with full access read what was written.
+    message: full ? item.message : null,
+    show: item.show ?? null,
+    bio: full ? (item.bio ?? null) : null,
+    // A received submission is shown as pending: to its submitter the difference is an implementation detail.
+    status: item.status === 'received' ? 'pending' : item.status,
+    createdAt: item.createdAt,
+    decidedAt: item.decidedAt ?? null,
+    reason: full ? (item.reason ?? null) : null,
+  };
+}
+
+/** The review as moderators see it: never the task token. */
+export interface ReviewView {
+  round: number;
+  claimedBy: string | null;
+  claimedUntil: string | null;
+  outcome: ReviewOutcome | null;
+  decidedBy: string | null;
+  decidedAt: string | null;
+}
+
+export function toReviewView(review: ReviewItem | undefined): ReviewView {
+  return {
+    round: review?.round ?? 0,
+    claimedBy: review?.claimedBy ?? null,
+    claimedUntil: review?.claimedUntil ?? null,
+    outcome: review?.outcome ?? null,
+    decidedBy: review?.decidedBy ?? null,
+    decidedAt: review?.decidedAt ?? null,
+  };
+}
+
+/** The workflow's execution name: the submission id, so starting it twice is harmless. */
+export const submissionExecutionName = (submissionId: string) => submissionId;
