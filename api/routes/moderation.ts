@@ -191,7 +191,7 @@ const decisionRoute = createRoute({
     409: json(ErrorSchema, decisionConflicts),
     413: json(ErrorSchema, moderationMessages.tooLarge),
     422: validation,
-    503: json(ErrorSchema, submissionMessages.resumeFailed),
+    503: json(ErrorSchema, `\`${submissionMessages.resumeFailed}\` or \`${submissionMessages.busy}\``),
   },
 });
 

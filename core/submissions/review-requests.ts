@@ -14,6 +14,7 @@ import {
   discardReceived,
   getSubmission,
   recordDecision,
+  SubmissionConflict,
   withdrawSubmission,
   type DecisionRefusal,
   type NewSubmission,
@@ -35,6 +36,7 @@ export const submissionMessages = {
   notPending: 'This submission is not awaiting a decision',
   notWithdrawable: 'Only a pending submission can be withdrawn',
   reasonRequired: 'Give a reason when rejecting a submission',
+  busy: 'The submission is being changed by someone else. Please try again.',
   resumeFailed: 'The decision is recorded but the review could not be resumed yet. Send it again to retry.',
 } as const;
 
@@ -110,7 +112,13 @@ export async function decide(input: {
   decision: Decision;
   reason: string | null;
 }): Promise<SubmissionItem> {
-  const result = await recordDecision(input);
+  let result: Awaited<ReturnType<typeof recordDecision>>;
+  try {
+    result = await recordDecision(input);
+  } catch (error) {
+    if (error instanceof SubmissionConflict) throw new HttpError(503, submissionMessages.busy);
+    throw error;
+  }
   if (!result.recorded) {
     if (result.refusal === 'not-found') throw new HttpError(404, submissionMessages.notFound);
     throw new HttpError(409, refusalMessages[result.refusal]);

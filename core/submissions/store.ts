@@ -9,7 +9,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient, tableName } from '../aws-clients.js';
 import { epochSeconds, indexKeys, keys } from '../keys.js';
-import { transact } from '../transact.js';
+import { transact, type TransactItem } from '../transact.js';
 import {
   outcomeStatus,
   submissionExecutionName,
@@ -225,7 +225,7 @@ export async function recordDecision(input: {
   now?: Date;
 }): Promise<RecordedDecision> {
   const now = (input.now ?? new Date()).toISOString();
-  const outcome = await transact([
+  const items: TransactItem[] = [
     {
       Update: {
         TableName: tableName(),
@@ -268,7 +268,13 @@ export async function recordDecision(input: {
         },
       },
     },
-  ]);
+  ];
+  // A conflict with a concurrent transaction on the same items says nothing about the decision: try again.
+  let outcome = await transact(items);
+  for (let attempt = 2; !outcome.ok && outcome.reasons.includes('TransactionConflict'); attempt++) {
+    if (attempt > MAX_ATTEMPTS) throw new SubmissionConflict();
+    outcome = await transact(items);
+  }
   const review = await getReview(input.submissionId);
   if (outcome.ok) return { recorded: true, review: review!, repeated: false };
   if (!review) return { recorded: false, refusal: 'not-found' };
