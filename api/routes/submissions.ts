@@ -21,7 +21,13 @@ import {
 } from '../../core/submissions/model.js';
 import { submissionMessages, submit, withdraw } from '../../core/submissions/review-requests.js';
 import { submissionSettings } from '../../core/submissions/settings.js';
-import { countSubmitterSubmissions, listSubmitterSubmissions } from '../../core/submissions/listing.js';
+import {
+  ALL,
+  APPROVED_ONLY,
+  countSubmitterSubmissions,
+  listSubmitterSubmissions,
+  type Visibility,
+} from '../../core/submissions/listing.js';
 import { getSubmission } from '../../core/submissions/store.js';
 import { authMessages, type AuthVariables } from '../auth/contract.js';
 import { authenticate, optionalMember, requireMember } from '../auth/middleware.js';
@@ -176,18 +182,21 @@ const withdrawRoute = createRoute({
 
 // ------------------------------------------------------------------------------------------------ helpers
 
-/** Whether the caller sees everything of `submitterId`'s submissions: the member themself, or a staff reader. */
-function seesAll(c: Context<SubmissionEnv>, submitterId: string): boolean | ((site: string) => boolean) {
-  const member = c.get('auth');
-  if (member?.member.id === submitterId) return true;
+/**
+ * What the caller sees of `submitterId`'s submissions: everything for the member themself and network staff; for a
+ * site's staff that site's submissions and other sites' approved ones; for anyone else approved ones only.
+ */
+function visibilityFor(c: Context<SubmissionEnv>, submitterId: string): Visibility {
+  if (c.get('auth')?.member.id === submitterId) return ALL;
   const staff = c.get('staff');
-  if (!staff) return false;
-  if (staff.scopes.includes('network:read') || staff.scopes.includes('network:admin')) return true;
-  return (site: string) => canReadSubmissions(staff.scopes, site);
+  if (!staff) return APPROVED_ONLY;
+  if (staff.scopes.includes('network:read') || staff.scopes.includes('network:admin')) return ALL;
+  return { approvedOnlyExcept: configuredSites().filter((site) => canReadSubmissions(staff.scopes, site)) };
 }
 
-function viewFor(access: boolean | ((site: string) => boolean), item: SubmissionItem) {
-  const full = typeof access === 'function' ? access(item.site) : access;
+/** Full text where the visibility covers the submission's site; the public view of approved ones elsewhere. */
+function viewFor(visibility: Visibility, item: SubmissionItem) {
+  const full = 'all' in visibility || visibility.approvedOnlyExcept.includes(item.site);
   return toSubmissionView(item, full ? 'full' : 'public');
 }
 
@@ -236,18 +245,10 @@ export function registerSubmissionRoutes(app: OpenAPIHono): void {
   routes.openapi(listRoute, async (c) => {
     const { id } = c.req.valid('param');
     const { limit = DEFAULT_PAGE_SIZE, cursor } = c.req.valid('query');
-    const access = seesAll(c, id);
+    const visibility = visibilityFor(c, id);
     try {
-      const page = await listSubmitterSubmissions(id, {
-        // A moderator of some sites lists everything and sees full text only where they moderate.
-        approvedOnly: access === false,
-        limit,
-        ...(cursor ? { cursor } : {}),
-      });
-      const items = page.items
-        .filter((item) => typeof access !== 'function' || access(item.site) || item.status === 'approved')
-        .map((item) => viewFor(access, item));
-      return c.json({ items, cursor: page.cursor }, 200);
+      const page = await listSubmitterSubmissions(id, { visibility, limit, ...(cursor ? { cursor } : {}) });
+      return c.json({ items: page.items.map((item) => viewFor(visibility, item)), cursor: page.cursor }, 200);
     } catch (error) {
       if (error instanceof InvalidCursorError) return invalidCursor(c);
       throw error;
@@ -256,23 +257,7 @@ export function registerSubmissionRoutes(app: OpenAPIHono): void {
 
   routes.openapi(statsRoute, async (c) => {
     const { id } = c.req.valid('param');
-    const access = seesAll(c, id);
-    if (typeof access !== 'function') {
-      return c.json({ count: await countSubmitterSubmissions(id, !access) }, 200);
-    }
-    // A site's staff count what the listing shows them: their sites' submissions and other sites' approved ones.
-    let count = 0;
-    let cursor: string | undefined;
-    do {
-      const page = await listSubmitterSubmissions(id, {
-        approvedOnly: false,
-        limit: 100,
-        ...(cursor ? { cursor } : {}),
-      });
-      count += page.items.filter((item) => access(item.site) || item.status === 'approved').length;
-      cursor = page.cursor ?? undefined;
-    } while (cursor);
-    return c.json({ count }, 200);
+    return c.json({ count: await countSubmitterSubmissions(id, visibilityFor(c, id)) }, 200);
   });
 
   routes.openapi(withdrawRoute, async (c) => {

@@ -19,14 +19,50 @@ const GSI2_CURSOR = ['pk', 'sk', 'gsi2pk', 'gsi2sk'] as const;
 const MAX_READS_PER_PAGE = 10;
 
 /**
- * A submitter's submissions, newest first, `limit` at a time: all of them but `received` ones, or only the
- * approved ones. Throws `InvalidCursor` for a cursor not handed out for this submitter.
+ * Which of a submitter's submissions a caller sees: all (but `received`), approved ones only, or approved ones plus
+ * everything of some sites (a site's staff).
+ */
+export type Visibility = { all: true } | { approvedOnlyExcept: readonly string[] };
+
+export const ALL: Visibility = { all: true };
+export const APPROVED_ONLY: Visibility = { approvedOnlyExcept: [] };
+
+/** The query filter for `visibility`, so pages come back full rather than thinned after the query. */
+function visibilityFilter(visibility: Visibility) {
+  const names = { '#status': 'status', '#entity': 'entity' };
+  if ('all' in visibility) {
+    return {
+      FilterExpression: '#entity = :submission AND #status <> :received',
+      ExpressionAttributeNames: names,
+      values: { ':submission': 'submission', ':received': 'received' },
+    };
+  }
+  const sites = visibility.approvedOnlyExcept;
+  const siteValues = Object.fromEntries(sites.map((site, index) => [`:site${index}`, site]));
+  return {
+    FilterExpression:
+      sites.length === 0
+        ? '#entity = :submission AND #status = :approved'
+        : `#entity = :submission AND #status <> :received AND (#status = :approved OR #site IN (${Object.keys(siteValues).join(', ')}))`,
+    ExpressionAttributeNames: sites.length === 0 ? names : { ...names, '#site': 'site' },
+    values: {
+      ':submission': 'submission',
+      ':approved': 'approved',
+      ...(sites.length === 0 ? {} : { ':received': 'received', ...siteValues }),
+    },
+  };
+}
+
+/**
+ * A submitter's submissions that `visibility` shows, newest first, `limit` at a time. Throws `InvalidCursor` for a
+ * cursor not handed out for this submitter.
  */
 export async function listSubmitterSubmissions(
   submitterId: string,
-  options: { approvedOnly: boolean; limit: number; cursor?: string },
+  options: { visibility: Visibility; limit: number; cursor?: string },
 ): Promise<SubmissionPage> {
   const partition = indexKeys.submitterPartition(submitterId);
+  const filter = visibilityFilter(options.visibility);
   let start = options.cursor ? decodeCursor(options.cursor, GSI1_CURSOR, { gsi1pk: partition }) : undefined;
   const items: SubmissionItem[] = [];
   for (let reads = 0; reads < MAX_READS_PER_PAGE && items.length < options.limit; reads++) {
@@ -35,26 +71,27 @@ export async function listSubmitterSubmissions(
         TableName: tableName(),
         IndexName: 'gsi1',
         KeyConditionExpression: 'gsi1pk = :partition',
-        FilterExpression: options.approvedOnly ? '#status = :approved' : '#status <> :received',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':partition': partition,
-          ...(options.approvedOnly ? { ':approved': 'approved' } : { ':received': 'received' }),
-        },
+        FilterExpression: filter.FilterExpression,
+        ExpressionAttributeNames: filter.ExpressionAttributeNames,
+        ExpressionAttributeValues: { ':partition': partition, ...filter.values },
         ScanIndexForward: false,
         Limit: options.limit - items.length,
         ...(start ? { ExclusiveStartKey: start } : {}),
       }),
     );
-    items.push(...((page.Items ?? []) as SubmissionItem[]).filter((item) => item.entity === 'submission'));
+    items.push(...((page.Items ?? []) as SubmissionItem[]));
     start = page.LastEvaluatedKey as Record<string, string> | undefined;
     if (!start) break;
   }
   return { items, cursor: start ? encodeCursor(pick(start, GSI1_CURSOR)) : null };
 }
 
-/** How many of a submitter's submissions there are (all but `received`, or approved only). */
-export async function countSubmitterSubmissions(submitterId: string, approvedOnly: boolean): Promise<number> {
+/** How many of a submitter's submissions `visibility` shows. */
+export async function countSubmitterSubmissions(
+  submitterId: string,
+  visibility: Visibility,
+): Promise<number> {
+  const filter = visibilityFilter(visibility);
   let count = 0;
   let start: Record<string, unknown> | undefined;
   do {
@@ -63,14 +100,11 @@ export async function countSubmitterSubmissions(submitterId: string, approvedOnl
         TableName: tableName(),
         IndexName: 'gsi1',
         KeyConditionExpression: 'gsi1pk = :partition',
-        FilterExpression: approvedOnly
-          ? '#status = :approved AND entity = :submission'
-          : '#status <> :received AND entity = :submission',
-        ExpressionAttributeNames: { '#status': 'status' },
+        FilterExpression: filter.FilterExpression,
+        ExpressionAttributeNames: filter.ExpressionAttributeNames,
         ExpressionAttributeValues: {
           ':partition': indexKeys.submitterPartition(submitterId),
-          ':submission': 'submission',
-          ...(approvedOnly ? { ':approved': 'approved' } : { ':received': 'received' }),
+          ...filter.values,
         },
         Select: 'COUNT',
         ...(start ? { ExclusiveStartKey: start } : {}),

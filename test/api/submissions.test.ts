@@ -728,6 +728,12 @@ describe('GET /submissions/member/{id} and /stats', () => {
     expect(full.at(-1)!.cursor).toBeNull();
     expect(ids(full.flatMap((page) => page.items))).toEqual(ids(seeded));
 
+    // A site's staff get full pages too: other sites' non-approved submissions are filtered in the query.
+    const moderated = await listAll(owner.id, tokens.historyModerator, 2);
+    const visible = seeded.filter((item) => item.site === 'history' || item.status === 'approved');
+    expect(moderated.map((page) => page.items.length)).toEqual([2, 2, 1]);
+    expect(ids(moderated.flatMap((page) => page.items))).toEqual(ids(visible));
+
     const approved = await listAll(owner.id, undefined, 1);
     const approvedIds = ids(approved.flatMap((page) => page.items));
     expect(approvedIds).toEqual(ids(seeded.filter((item) => item.status === 'approved')));
