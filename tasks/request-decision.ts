@@ -9,6 +9,7 @@ import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import { sfnClient } from '../core/aws-clients.js';
 import { WorkflowTaskError, rethrowAwsError, taskErrors } from '../core/errors.js';
+import { logger } from '../core/logger.js';
 import { notifyRound, recipientsForRound } from '../core/submissions/notices.js';
 import { SubmissionNotFound, getSubmission, storeRoundToken } from '../core/submissions/store.js';
 import { parseTaskInput } from '../core/task-input.js';
@@ -42,6 +43,14 @@ export const handler = async (event: unknown) => {
     const submission = await getSubmission(input.submissionId);
     if (!submission) throw new SubmissionNotFound();
     const recipients = await recipientsForRound(submission.site, input.round);
+    if (recipients.length === 0) {
+      // Nobody holds moderate or admin on the site, nor network:admin: the submission can only wait and expire.
+      logger.warn('No staff to tell about a submission', {
+        submissionId: input.submissionId,
+        site: submission.site,
+        round: input.round,
+      });
+    }
     const notified = await notifyRound(
       submission,
       input.round,
