@@ -17,3 +17,8 @@ export interface AuthVariables {
 }
 
 export { authMessages } from '../../core/auth/messages.js';
+
+/** The token of an `Authorization: Bearer <token>` header, or undefined for any other header. */
+export function bearerToken(header: string): string | undefined {
+  return /^Bearer +(\S+) *$/i.exec(header)?.[1];
+}

@@ -19,7 +19,7 @@ import { getMember } from '../../core/members/account.js';
 import { LINK_TOKEN_PATTERN, type LinkItem } from '../../core/links.js';
 import type { MemberItem } from '../../core/members/model.js';
 import { HttpError } from '../errors.js';
-import { authMessages, type AuthenticatedMember, type AuthVariables } from './contract.js';
+import { authMessages, bearerToken, type AuthenticatedMember, type AuthVariables } from './contract.js';
 
 // Typed on every Hono context, so routes with or without typed Variables can read `c.var.auth`.
 declare module 'hono' {
@@ -58,7 +58,7 @@ export function optionalMember(c: Context): AuthenticatedMember | null {
 }
 
 async function authenticateBearer(header: string): Promise<AuthenticatedMember> {
-  const token = /^Bearer +(\S+) *$/i.exec(header)?.[1];
+  const token = bearerToken(header);
   if (!token) throw new HttpError(401, authMessages.required);
   if (LINK_TOKEN_PATTERN.test(token)) return authenticateLinkToken(token);
   const claims = await verifySessionToken(token);

@@ -12,11 +12,12 @@ import {
   getStaffSession,
   isStaffSessionValid,
   verifyStaffSessionToken,
+  type StaffSessionClaims,
 } from '../../core/auth/staff-sessions.js';
 import type { Scope, StaffItem } from '../../core/staff/model.js';
 import { getStaff } from '../../core/staff/repository.js';
 import { HttpError } from '../errors.js';
-import { authMessages, type AuthVariables } from './contract.js';
+import { authMessages, bearerToken, type AuthVariables } from './contract.js';
 import { authenticate } from './middleware.js';
 
 export interface AuthenticatedStaff {
@@ -74,9 +75,13 @@ export const staffWithScope = (allowed: (scopes: readonly Scope[]) => boolean) =
 export const staffOnly = staffWithScope(() => true);
 
 async function authenticateStaffBearer(header: string): Promise<AuthenticatedStaff> {
-  const token = /^Bearer +(\S+) *$/i.exec(header)?.[1];
+  const token = bearerToken(header);
   if (!token) throw new HttpError(401, authMessages.required);
-  const claims = await verifyStaffSessionToken(token);
+  return authenticateStaffClaims(await verifyStaffSessionToken(token));
+}
+
+/** The staff user of verified session claims, while the user is active and the session valid; 401 otherwise. */
+async function authenticateStaffClaims(claims: StaffSessionClaims | undefined): Promise<AuthenticatedStaff> {
   if (!claims) throw new HttpError(401, authMessages.invalid);
   const [staff, session] = await Promise.all([
     getStaff(claims.staffId),
@@ -96,9 +101,10 @@ async function authenticateStaffBearer(header: string): Promise<AuthenticatedSta
 export const authenticateMemberOrStaff = createMiddleware<{ Variables: StaffVariables & AuthVariables }>(
   async (c, next) => {
     const header = c.req.header('Authorization');
-    const token = header === undefined ? undefined : /^Bearer +(\S+) *$/i.exec(header)?.[1];
-    if (token && (await verifyStaffSessionToken(token))) {
-      c.set('staff', await authenticateStaffBearer(header!));
+    const token = header === undefined ? undefined : bearerToken(header);
+    const staffClaims = token === undefined ? undefined : await verifyStaffSessionToken(token);
+    if (staffClaims) {
+      c.set('staff', await authenticateStaffClaims(staffClaims));
       c.set('auth', null);
       await next();
       return;
