@@ -4,7 +4,7 @@
  * `core/staff/rules.ts`. A staff user another may not see is "not found" (404), never "forbidden": a site admin
  * cannot probe for users outside their sites. Every staff route takes a staff session token only.
  */
-import { StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import {
@@ -17,6 +17,7 @@ import { sfnClient } from '../../core/aws-clients.js';
 import { camelizeKeys } from '../../core/case.js';
 import { requiredEnv, stateMachineArnVariable } from '../../core/config.js';
 import { renderEmail } from '../../core/email/render.js';
+import { stopExecutionByName } from '../../core/executions.js';
 import { sendEmail } from '../../core/email/send.js';
 import { issueLinkToken } from '../../core/links.js';
 import { logger } from '../../core/logger.js';
@@ -430,14 +431,10 @@ async function startInvitation(staffId: string, executionName: string): Promise<
 
 /** Stops a pending invitation's execution; one that has ended (or never started) is no error. */
 async function stopInvitation(executionName: string): Promise<void> {
-  const executionArn = `${invitationStateMachineArn().replace(':stateMachine:', ':execution:')}:${executionName}`;
-  try {
-    await sfnClient.send(
-      new StopExecutionCommand({ executionArn, error: 'InvitationWithdrawn', cause: 'Deleted or reinvited' }),
-    );
-  } catch (error) {
-    if (!(error instanceof Error && error.name === 'ExecutionDoesNotExist')) throw error;
-  }
+  await stopExecutionByName(invitationStateMachineArn(), executionName, {
+    error: 'InvitationWithdrawn',
+    cause: 'Deleted or reinvited',
+  });
 }
 
 // ------------------------------------------------------------------------------------------------ helpers

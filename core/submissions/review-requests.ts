@@ -3,9 +3,10 @@
  * decision and resume the waiting execution with it, withdraw a submission and stop its execution. The workflow
  * does the rest. Task tokens are read from the review item and handed to Step Functions, never logged or returned.
  */
-import { SendTaskSuccessCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { sfnClient } from '../aws-clients.js';
 import { requiredEnv, stateMachineArnVariable } from '../config.js';
+import { stopExecutionByName } from '../executions.js';
 import { HttpError } from '../http-error.js';
 import { logger } from '../logger.js';
 import { FINAL_STATUSES, type Decision, type SubmissionItem } from './model.js';
@@ -42,10 +43,6 @@ export const submissionMessages = {
 
 function stateMachineArn(): string {
   return requiredEnv(stateMachineArnVariable(SUBMISSION_WORKFLOW));
-}
-
-function executionArn(executionName: string): string {
-  return `${stateMachineArn().replace(':stateMachine:', ':execution:')}:${executionName}`;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -164,19 +161,16 @@ export async function withdraw(submissionId: string): Promise<SubmissionItem> {
     throw new HttpError(409, submissionMessages.notWithdrawable);
   }
   try {
-    await sfnClient.send(
-      new StopExecutionCommand({
-        executionArn: executionArn(result.submission.executionName),
-        error: 'SubmissionWithdrawn',
-        cause: 'Withdrawn by its submitter',
-      }),
-    );
+    await stopExecutionByName(stateMachineArn(), result.submission.executionName, {
+      error: 'SubmissionWithdrawn',
+      cause: 'Withdrawn by its submitter',
+    });
   } catch (error) {
-    // Already ended, or never started: nothing waits. Otherwise its next step sees the withdrawal and ends.
-    const name = error instanceof Error ? error.name : 'Error';
-    if (name !== 'ExecutionDoesNotExist') {
-      logger.warn('Withdrawn submission execution not stopped', { submissionId, error: name });
-    }
+    // The withdrawal stands: if the execution goes on, its next step sees the recorded outcome and ends.
+    logger.warn('Withdrawn submission execution not stopped', {
+      submissionId,
+      error: error instanceof Error ? error.name : 'Error',
+    });
   }
   logger.info('Submission withdrawn', { submissionId });
   return result.submission;
