@@ -29,6 +29,14 @@ const locationByTarget: Record<string, string> = {
   cookie: 'cookie',
 };
 
+/**
+ * A 422 for one query parameter, in the same shape as a failed zod validation: for the checks a schema cannot make
+ * (a cursor this API did not hand out, a site that is not configured).
+ */
+export function queryValueError(c: Context, field: string, msg: string) {
+  return c.json({ detail: [{ type: 'value_error', loc: ['query', field], msg }] }, 422);
+}
+
 /** The `defaultHook` of every route: turns a failed zod validation into lumina's 422 shape. */
 export function validationErrorHook(
   result:

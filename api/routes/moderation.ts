@@ -30,7 +30,7 @@ import {
   type AuthenticatedStaff,
   type StaffVariables,
 } from '../auth/staff-middleware.js';
-import { HttpError, validationErrorHook } from '../errors.js';
+import { HttpError, queryValueError, validationErrorHook } from '../errors.js';
 import { ErrorSchema, ValidationErrorSchema, json } from '../openapi-shapes.js';
 import { moderationPage } from '../moderation-page.js';
 import { ModeratedSubmissionSchema, ReviewSchema, SubmissionSchema } from './submission-shapes.js';
@@ -228,10 +228,7 @@ export function registerModerationRoutes(app: OpenAPIHono): void {
     const actor = requireStaff(c);
     const { site, status = 'pending', limit = DEFAULT_PAGE_SIZE, cursor } = c.req.valid('query');
     if (!configuredSites().includes(site)) {
-      return c.json(
-        { detail: [{ type: 'value_error', loc: ['query', 'site'], msg: moderationMessages.unknownSite }] },
-        422,
-      );
+      return queryValueError(c, 'site', moderationMessages.unknownSite);
     }
     if (!canReadSubmissions(actor.scopes, site)) throw new HttpError(403, authMessages.forbidden);
     try {
@@ -242,14 +239,7 @@ export function registerModerationRoutes(app: OpenAPIHono): void {
       );
     } catch (error) {
       if (error instanceof InvalidCursorError) {
-        return c.json(
-          {
-            detail: [
-              { type: 'value_error', loc: ['query', 'cursor'], msg: moderationMessages.invalidCursor },
-            ],
-          },
-          422,
-        );
+        return queryValueError(c, 'cursor', moderationMessages.invalidCursor);
       }
       throw error;
     }

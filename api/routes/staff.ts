@@ -57,7 +57,7 @@ import {
   type AuthenticatedStaff,
   type StaffVariables,
 } from '../auth/staff-middleware.js';
-import { HttpError, validationErrorHook } from '../errors.js';
+import { HttpError, queryValueError, validationErrorHook } from '../errors.js';
 import { ErrorSchema, ValidationErrorSchema, json } from '../openapi-shapes.js';
 import { STAFF_TOKEN_KEY } from '../moderation-page.js';
 import { tokenActionPage, type SessionResult } from '../pages.js';
@@ -539,10 +539,7 @@ export function registerStaffRoutes(app: OpenAPIHono): void {
     const actor = requireStaff(c);
     const { limit = DEFAULT_PAGE_SIZE, cursor } = c.req.valid('query');
     const page = await visiblePage(actor, limit, cursor);
-    if (!page) {
-      const detail = [{ type: 'value_error', loc: ['query', 'cursor'], msg: staffMessages.invalidCursor }];
-      return c.json({ detail }, 422);
-    }
+    if (!page) return queryValueError(c, 'cursor', staffMessages.invalidCursor);
     return c.json(page, 200);
   });
 

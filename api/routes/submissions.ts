@@ -32,7 +32,7 @@ import { getSubmission } from '../../core/submissions/store.js';
 import { authMessages, type AuthVariables } from '../auth/contract.js';
 import { authenticate, optionalMember, requireMember } from '../auth/middleware.js';
 import { authenticateMemberOrStaff, type StaffVariables } from '../auth/staff-middleware.js';
-import { HttpError, validationErrorHook } from '../errors.js';
+import { HttpError, queryValueError, validationErrorHook } from '../errors.js';
 import { ErrorSchema, ValidationErrorSchema, json } from '../openapi-shapes.js';
 import { SubmissionPageSchema, SubmissionSchema } from './submission-shapes.js';
 
@@ -200,11 +200,6 @@ function viewFor(visibility: Visibility, item: SubmissionItem) {
   return toSubmissionView(item, full ? 'full' : 'public');
 }
 
-function invalidCursor(c: Context) {
-  const detail = [{ type: 'value_error', loc: ['query', 'cursor'], msg: submitterMessages.invalidCursor }];
-  return c.json({ detail }, 422);
-}
-
 // ------------------------------------------------------------------------------------------------ handlers
 
 export function registerSubmissionRoutes(app: OpenAPIHono): void {
@@ -250,7 +245,9 @@ export function registerSubmissionRoutes(app: OpenAPIHono): void {
       const page = await listSubmitterSubmissions(id, { visibility, limit, ...(cursor ? { cursor } : {}) });
       return c.json({ items: page.items.map((item) => viewFor(visibility, item)), cursor: page.cursor }, 200);
     } catch (error) {
-      if (error instanceof InvalidCursorError) return invalidCursor(c);
+      if (error instanceof InvalidCursorError) {
+        return queryValueError(c, 'cursor', submitterMessages.invalidCursor);
+      }
       throw error;
     }
   });
