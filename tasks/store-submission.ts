@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { WorkflowTaskError, rethrowAwsError, taskErrors } from '../core/errors.js';
 import { submissionSchemas, type SubmissionItem } from '../core/submissions/model.js';
 import { submissionSettings } from '../core/submissions/settings.js';
-import { SubmissionNotFound, getSubmission, markPending } from '../core/submissions/store.js';
+import { SubmissionNotFound, markPending } from '../core/submissions/store.js';
 import { configuredSites } from '../core/staff/model.js';
 import { parseTaskInput } from '../core/task-input.js';
 
@@ -16,10 +16,7 @@ const InputSchema = z.object({ submissionId: z.uuid(), executionName: z.string()
 export const handler = async (event: unknown) => {
   const { submissionId, executionName } = parseTaskInput(InputSchema, event);
   try {
-    const stored = await getSubmission(submissionId);
-    if (!stored || stored.executionName !== executionName) throw new SubmissionNotFound();
-    checkStoredSubmission(stored);
-    const submission = await markPending(submissionId, executionName);
+    const submission = await markPending(submissionId, executionName, checkStoredSubmission);
     const settings = submissionSettings();
     return {
       submissionId,

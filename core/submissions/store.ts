@@ -120,13 +120,19 @@ function queueKeys(item: Pick<SubmissionItem, 'site' | 'createdAt' | 'id'>, stat
 
 /**
  * The workflow takes the submission up: `pending`, in the moderation queue, with its review item, in one
- * transaction. Repeating it (a retried task) changes nothing.
+ * transaction. `check` sees the stored submission first (it throws to refuse it). Repeating it (a retried task)
+ * changes nothing.
  */
-export async function markPending(submissionId: string, executionName: string): Promise<SubmissionItem> {
+export async function markPending(
+  submissionId: string,
+  executionName: string,
+  check: (submission: SubmissionItem) => void = () => undefined,
+): Promise<SubmissionItem> {
   for (let attempt = 1; ; attempt++) {
     const submission = await getSubmission(submissionId);
     if (!submission || submission.executionName !== executionName) throw new SubmissionNotFound();
     if (submission.status !== 'received') return submission;
+    check(submission);
     const now = new Date().toISOString();
     const queue = queueKeys(submission, 'pending');
     const review: ReviewItem = {
