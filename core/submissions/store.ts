@@ -114,8 +114,40 @@ export async function getReview(submissionId: string): Promise<ReviewItem | unde
   return Item as ReviewItem | undefined;
 }
 
-function queueKeys(item: Pick<SubmissionItem, 'site' | 'createdAt' | 'id'>, status: SubmissionStatus) {
-  return indexKeys.moderationQueue(item.site, status, item.createdAt, item.id);
+/**
+ * The submission's move from one status to another, conditioned on the first, with its moderation-queue entry moving
+ * along; `set` adds attributes (string values), `remove` drops some.
+ */
+function statusChange(
+  submission: SubmissionItem,
+  change: { from: SubmissionStatus; to: SubmissionStatus; now: string },
+  set: Record<string, string> = {},
+  remove: string[] = [],
+): TransactItem {
+  const queue = indexKeys.moderationQueue(submission.site, change.to, submission.createdAt, submission.id);
+  const fields = { ...queue, ...set, updatedAt: change.now };
+  const names = Object.keys(fields);
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: keys.submission(submission.id),
+      UpdateExpression:
+        `SET #status = :to, ${names.map((name, index) => `#f${index} = :f${index}`).join(', ')}` +
+        (remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''),
+      ConditionExpression: '#status = :from',
+      ExpressionAttributeNames: {
+        '#status': 'status',
+        ...Object.fromEntries(names.map((name, index) => [`#f${index}`, name])),
+      },
+      ExpressionAttributeValues: {
+        ':from': change.from,
+        ':to': change.to,
+        ...Object.fromEntries(
+          names.map((name, index) => [`:f${index}`, fields[name as keyof typeof fields]]),
+        ),
+      },
+    },
+  };
 }
 
 /**
@@ -134,7 +166,6 @@ export async function markPending(
     if (submission.status !== 'received') return submission;
     check(submission);
     const now = new Date().toISOString();
-    const queue = queueKeys(submission, 'pending');
     const review: ReviewItem = {
       ...keys.submissionReview(submissionId),
       entity: 'submission-review',
@@ -146,27 +177,12 @@ export async function markPending(
       updatedAt: now,
     };
     const outcome = await transact([
-      {
-        Update: {
-          TableName: tableName(),
-          Key: keys.submission(submissionId),
-          UpdateExpression:
-            'SET #status = :pending, gsi2pk = :queue, gsi2sk = :queueSort, updatedAt = :now REMOVE expiresAt',
-          ConditionExpression: '#status = :received',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':pending': 'pending',
-            ':received': 'received',
-            ':queue': queue.gsi2pk,
-            ':queueSort': queue.gsi2sk,
-            ':now': now,
-          },
-        },
-      },
+      statusChange(submission, { from: 'received', to: 'pending', now }, {}, ['expiresAt']),
       { Put: { TableName: tableName(), Item: review, ConditionExpression: 'attribute_not_exists(pk)' } },
     ]);
     if (outcome.ok) {
       const { expiresAt: _expiresAt, ...rest } = submission;
+      const queue = indexKeys.moderationQueue(submission.site, 'pending', submission.createdAt, submissionId);
       return { ...rest, status: 'pending', ...queue, updatedAt: now };
     }
     if (attempt >= MAX_ATTEMPTS) throw new SubmissionConflict();
@@ -342,7 +358,6 @@ export async function withdrawSubmission(submissionId: string): Promise<Withdraw
   const submission = await getSubmission(submissionId);
   if (submission?.status !== 'pending') return { withdrawn: false, ...(submission ? { submission } : {}) };
   const now = new Date().toISOString();
-  const queue = queueKeys(submission, 'withdrawn');
   const outcome = await transact([
     {
       Update: {
@@ -354,28 +369,13 @@ export async function withdrawSubmission(submissionId: string): Promise<Withdraw
         ExpressionAttributeValues: { ':withdraw': 'withdraw', ':submitter': 'submitter', ':now': now },
       },
     },
-    {
-      Update: {
-        TableName: tableName(),
-        Key: keys.submission(submissionId),
-        UpdateExpression:
-          'SET #status = :withdrawn, gsi2pk = :queue, gsi2sk = :queueSort, decidedAt = :now, updatedAt = :now',
-        ConditionExpression: '#status = :pending',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':withdrawn': 'withdrawn',
-          ':pending': 'pending',
-          ':queue': queue.gsi2pk,
-          ':queueSort': queue.gsi2sk,
-          ':now': now,
-        },
-      },
-    },
+    statusChange(submission, { from: 'pending', to: 'withdrawn', now }, { decidedAt: now }),
   ]);
   if (!outcome.ok) {
     const current = await getSubmission(submissionId);
     return { withdrawn: false, ...(current ? { submission: current } : {}) };
   }
+  const queue = indexKeys.moderationQueue(submission.site, 'withdrawn', submission.createdAt, submissionId);
   return { withdrawn: true, submission: { ...submission, status: 'withdrawn', ...queue, decidedAt: now } };
 }
 
@@ -396,35 +396,15 @@ export async function settleSubmission(
       // A final status other than the outcome's cannot happen (both move together); report what is stored.
       return { status: submission.status, site: submission.site };
     }
-    const queue = queueKeys(submission, target);
-    const decided = review.outcome
+    const decided: Record<string, string> = review.outcome
       ? {
           decidedAt: review.decidedAt ?? now,
           ...(review.decidedBy && review.outcome !== 'withdraw' ? { decidedBy: review.decidedBy } : {}),
           ...(review.reason ? { reason: review.reason } : {}),
         }
       : { decidedAt: now };
-    const fields = Object.keys(decided) as (keyof typeof decided)[];
-    const items = [
-      {
-        Update: {
-          TableName: tableName(),
-          Key: keys.submission(submissionId),
-          UpdateExpression:
-            'SET #status = :target, gsi2pk = :queue, gsi2sk = :queueSort, updatedAt = :now, ' +
-            fields.map((field) => `${field} = :${field}`).join(', '),
-          ConditionExpression: '#status = :pending',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':target': target,
-            ':pending': 'pending',
-            ':queue': queue.gsi2pk,
-            ':queueSort': queue.gsi2sk,
-            ':now': now,
-            ...Object.fromEntries(fields.map((field) => [`:${field}`, decided[field]])),
-          },
-        },
-      },
+    const items: TransactItem[] = [
+      statusChange(submission, { from: 'pending', to: target, now }, decided),
       review.outcome
         ? {
             Update: {
