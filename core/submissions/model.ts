@@ -68,12 +68,22 @@ const webUrl = (max: number) =>
 
 const currentYear = () => new Date().getUTCFullYear();
 
+/**
+ * An optional field that may also be sent as `null` (lumina's `Optional[...]`): null means the same as leaving the
+ * field out, so nothing is stored for it.
+ */
+export const nullAsAbsent = <T extends z.ZodType>(schema: T) =>
+  schema
+    .nullish()
+    .transform((value) => value ?? undefined)
+    .optional();
+
 /** An anonymous visitor's details (lumina's `submitter`); a signed-in member sends none. */
 export const AnonymousSubmitterSchema = z.object({
   id: z.uuid('id must be a UUID'),
   name: singleLine(submissionLimits.name),
   yearOfGraduation: YearOfGraduationSchema.optional().transform((year) => year ?? null),
-  email: z.email('value is not a valid email address').max(254).optional(),
+  email: nullAsAbsent(z.email('value is not a valid email address').max(254)),
 });
 export type AnonymousSubmitter = z.infer<typeof AnonymousSubmitterSchema>;
 
@@ -86,11 +96,9 @@ const commonFields = {
   subject: singleLine(submissionLimits.subject).nullish(),
   message: plainText(submissionLimits.message),
   /** The site whose moderators decide; the configured default when absent (checked against SITES by the API). */
-  site: z
-    .string()
-    .regex(/^[a-z0-9-]{1,40}$/, 'Must be a site name')
-    .optional(),
-  submitter: AnonymousSubmitterSchema.optional(),
+  site: nullAsAbsent(z.string().regex(/^[a-z0-9-]{1,40}$/, 'Must be a site name')),
+  /** lumina's `Optional[SubmitterRequest]`: `null` is no submitter. */
+  submitter: nullAsAbsent(AnonymousSubmitterSchema),
 };
 
 export const ShowDetailsSchema = z.object({
@@ -100,15 +108,15 @@ export const ShowDetailsSchema = z.object({
     .int()
     .min(1940, 'Year must be 1940 or later')
     .refine((year) => year <= currentYear() + 1, 'Year is too far in the future'),
-  venue: singleLine(submissionLimits.showField).optional(),
-  role: singleLine(submissionLimits.showField).optional(),
+  venue: nullAsAbsent(singleLine(submissionLimits.showField)),
+  role: nullAsAbsent(singleLine(submissionLimits.showField)),
 });
 
 export const BioDetailsSchema = z.object({
   fullName: singleLine(submissionLimits.name),
   yearOfGraduation: YearOfGraduationSchema.optional().transform((year) => year ?? null),
-  course: singleLine(submissionLimits.showField).optional(),
-  links: z.array(webUrl(submissionLimits.targetUrl)).max(submissionLimits.links).optional(),
+  course: nullAsAbsent(singleLine(submissionLimits.showField)),
+  links: nullAsAbsent(z.array(webUrl(submissionLimits.targetUrl)).max(submissionLimits.links)),
 });
 
 export const MessageSubmissionSchema = z.object(commonFields);

@@ -348,6 +348,67 @@ describe('POST /submissions/{type}', () => {
     }
   });
 
+  it("accepts null wherever lumina's field was Optional, and stores it as if left out", async () => {
+    // lumina's SubmitterRequest: `email: EmailStr | None`, `year_of_graduation: int | None`; the request's
+    // `submitter`, `target_id` and `subject` were optional too. A lumina-era site sends them as null.
+    const id = randomUUID();
+    const anonymous = await call('POST', '/submissions/message', {
+      body: messageBody({
+        targetId: null,
+        subject: null,
+        site: null,
+        submitter: { id, name: 'Fred B', email: null, yearOfGraduation: null },
+      }),
+    });
+    expect(anonymous.status).toBe(200);
+    const view = anonymous.body as SubmissionView;
+    expect(view).toMatchObject({
+      site: 'history',
+      targetId: null,
+      subject: null,
+      submitter: { id, verified: false, name: 'Fred B' },
+    });
+    const stored = await getSubmission(view.id);
+    expect(stored).toMatchObject({ yearOfGraduation: null, targetId: null, subject: null, site: 'history' });
+    expect(stored!.submitter).toStrictEqual({ id, verified: false, name: 'Fred B' });
+
+    // `submitter: null` is no submitter, as lumina read it: a member's submission, an anonymous visitor's 422.
+    const member = await newMember('Nina Null');
+    const mine = await call('POST', '/submissions/message', {
+      token: member.token,
+      body: messageBody({ submitter: null }),
+    });
+    expect(mine).toMatchObject({ status: 200, body: { submitter: { id: member.id, verified: true } } });
+    const nobody = await changesNothing(() =>
+      call('POST', '/submissions/message', { body: messageBody({ submitter: null }) }),
+    );
+    expect(nobody).toMatchObject({ status: 422, body: { detail: texts.submitterRequired } });
+
+    // The optional fields of show and bio (not lumina's) read null the same way.
+    const show = await call('POST', '/submissions/show', {
+      body: showBody({
+        submitter: anonymousSubmitter(),
+        show: { title: 'The Tempest', year: 1997, venue: null, role: null },
+      }),
+    });
+    expect(show.status).toBe(200);
+    expect((await getSubmission((show.body as SubmissionView).id))!.show).toStrictEqual({
+      title: 'The Tempest',
+      year: 1997,
+    });
+    const bio = await call('POST', '/submissions/bio', {
+      body: bioBody({
+        submitter: anonymousSubmitter(),
+        bio: { fullName: 'Fred Bloggs', yearOfGraduation: null, course: null, links: null },
+      }),
+    });
+    expect(bio.status).toBe(200);
+    expect((await getSubmission((bio.body as SubmissionView).id))!.bio).toStrictEqual({
+      fullName: 'Fred Bloggs',
+      yearOfGraduation: null,
+    });
+  });
+
   it("accepts lumina's snake_case keys, nested ones included", async () => {
     const id = randomUUID();
     const response = await call('POST', '/submissions/bio', {
