@@ -18,7 +18,12 @@ export interface AuthVariables {
 
 export { authMessages } from '../../core/auth/messages.js';
 
-/** The token of an `Authorization: Bearer <token>` header, or undefined for any other header. */
-export function bearerToken(header: string): string | undefined {
-  return /^Bearer +(\S+) *$/i.exec(header)?.[1];
+/**
+ * The credentials of an `Authorization: Bearer <credentials>` header; undefined without the header, for another
+ * scheme (`Basic ...`) and for a Bearer without credentials. Like lumina's (FastAPI's `HTTPBearer`), such a request
+ * is unauthenticated: anonymous where authentication is optional, `Authorization required` where it is not.
+ */
+export function bearerToken(header: string | undefined): string | undefined {
+  const credentials = /^Bearer\s+(.*)$/i.exec(header?.trim() ?? '')?.[1];
+  return credentials || undefined;
 }

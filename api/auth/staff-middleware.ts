@@ -2,9 +2,10 @@
  * Staff authentication: mount `authenticateStaff` on a route, then call `requireStaff(c)` or
  * `requireScope(c, predicate)` in the handler (or in a middleware before the body is validated).
  *
- * Only a staff session token is accepted (a member's token or link token is "Invalid or expired token"). A session
- * counts while its item exists and is valid and its user still exists and is active; the scopes are the token's,
- * as issued. Changing a user's permissions deletes their session items, so stale scopes never outlive a change.
+ * Only a staff session token is accepted: a member's valid session is 403 (signed in, without the permission, as
+ * lumina answered a member on its admin route), any other token 401 `Invalid or expired token`. A session counts
+ * while its item exists and is valid and its user still exists and is active; the scopes are the token's, as
+ * issued. Changing a user's permissions deletes their session items, so stale scopes never outlive a change.
  */
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
@@ -18,7 +19,7 @@ import type { Scope, StaffItem } from '../../core/staff/model.js';
 import { getStaff } from '../../core/staff/repository.js';
 import { HttpError } from '../errors.js';
 import { authMessages, bearerToken, type AuthVariables } from './contract.js';
-import { authenticate } from './middleware.js';
+import { authenticateMemberToken } from './member-session.js';
 
 export interface AuthenticatedStaff {
   /** The active staff user the session belongs to, freshly read. */
@@ -41,10 +42,13 @@ declare module 'hono' {
   }
 }
 
-/** Sets `c.var.staff`: `null` without an Authorization header, the staff user with a valid one, a 401 otherwise. */
+/**
+ * Sets `c.var.staff`: `null` without a Bearer header, the staff user with a valid session; 403 for a member's valid
+ * session, 401 for any other token.
+ */
 export const authenticateStaff = createMiddleware<{ Variables: StaffVariables }>(async (c, next) => {
-  const header = c.req.header('Authorization');
-  c.set('staff', header === undefined ? null : await authenticateStaffBearer(header));
+  const token = bearerToken(c.req.header('Authorization'));
+  c.set('staff', token === undefined ? null : await staffOf(token));
   await next();
 });
 
@@ -74,10 +78,29 @@ export const staffWithScope = (allowed: (scopes: readonly Scope[]) => boolean) =
 /** Any signed-in staff user. */
 export const staffOnly = staffWithScope(() => true);
 
-async function authenticateStaffBearer(header: string): Promise<AuthenticatedStaff> {
-  const token = bearerToken(header);
-  if (!token) throw new HttpError(401, authMessages.required);
+/** The staff user whose valid session `token` is; 401 for any other token. */
+export async function authenticateStaffToken(token: string): Promise<AuthenticatedStaff> {
   return authenticateStaffClaims(await verifyStaffSessionToken(token));
+}
+
+async function staffOf(token: string): Promise<AuthenticatedStaff> {
+  const claims = await verifyStaffSessionToken(token);
+  if (claims) return authenticateStaffClaims(claims);
+  if (await isMemberSession(token)) throw new HttpError(403, authMessages.forbidden);
+  throw new HttpError(401, authMessages.invalid);
+}
+
+/**
+ * Whether `token` is a member's valid session (a lumina-era site's link token included, once it is one). A link
+ * not yet redeemed is left unused: it is no session, and a staff route has nothing to give a member.
+ */
+async function isMemberSession(token: string): Promise<boolean> {
+  try {
+    return (await authenticateMemberToken(token, { redeemLinks: false })) !== undefined;
+  } catch (error) {
+    if (error instanceof HttpError && error.status === 401) return false;
+    throw error;
+  }
 }
 
 /** The staff user of verified session claims, while the user is active and the session valid; 401 otherwise. */
@@ -96,21 +119,20 @@ async function authenticateStaffClaims(claims: StaffSessionClaims | undefined): 
 
 /**
  * For routes open to both members and staff (a member's own submissions; staff reading anyone's): a staff session
- * token sets `c.var.staff` (and `c.var.auth` to null), anything else goes through the member `authenticate`.
+ * token sets `c.var.staff` (and `c.var.auth` to null), a member's sets `c.var.auth` (and `c.var.staff` to null);
+ * without a Bearer header both are null; any other token is a 401.
  */
 export const authenticateMemberOrStaff = createMiddleware<{ Variables: StaffVariables & AuthVariables }>(
   async (c, next) => {
-    const header = c.req.header('Authorization');
-    const token = header === undefined ? undefined : bearerToken(header);
+    const token = bearerToken(c.req.header('Authorization'));
     const staffClaims = token === undefined ? undefined : await verifyStaffSessionToken(token);
-    if (staffClaims) {
-      c.set('staff', await authenticateStaffClaims(staffClaims));
-      c.set('auth', null);
-      await next();
-      return;
+    c.set('staff', staffClaims ? await authenticateStaffClaims(staffClaims) : null);
+    if (token === undefined || staffClaims) c.set('auth', null);
+    else {
+      const member = await authenticateMemberToken(token, { redeemLinks: true });
+      if (!member) throw new HttpError(401, authMessages.invalid);
+      c.set('auth', member);
     }
-    c.set('staff', null);
-    // The member middleware only reads the header and sets `auth`: the same context serves it.
-    await authenticate(c as unknown as Parameters<typeof authenticate>[0], next);
+    await next();
   },
 );

@@ -18,6 +18,8 @@ const error = (description: string) => ({
 const unauthorized = error(
   `\`${authMessages.required}\`, \`${authMessages.invalid}\` or \`${authMessages.memberGone}\``,
 );
+/** A staff user's valid session on a member route: signed in, without the permission. */
+const staffSession = error(`\`${authMessages.forbidden}\` (a staff session: signed in, but not as a member)`);
 const ok = {
   description: 'Done',
   content: { 'application/json': { schema: z.literal('OK') } },
@@ -61,6 +63,7 @@ const checkRequiredRoute = createRoute({
   responses: {
     200: { description: 'Authenticated', content: { 'application/json': { schema: SessionCheckSchema } } },
     401: unauthorized,
+    403: staffSession,
   },
 });
 
@@ -68,15 +71,16 @@ const checkOptionalRoute = createRoute({
   method: 'get',
   path: '/auth/check/optional',
   tags: ['auth'],
-  summary: 'The calling member, or nulls without an Authorization header',
+  summary: 'The calling member, or nulls without a Bearer Authorization header',
   security: [...bearer, {}],
   middleware: [authenticate] as const,
   responses: {
     200: {
-      description: 'Authenticated, or no Authorization header',
+      description: 'Authenticated, or no Bearer Authorization header (none, or another scheme)',
       content: { 'application/json': { schema: OptionalSessionCheckSchema } },
     },
     401: unauthorized,
+    403: staffSession,
   },
 });
 
@@ -106,7 +110,7 @@ const logoutRoute = createRoute({
   summary: 'Ends the calling session',
   security: bearer,
   middleware: [authenticate] as const,
-  responses: { 200: ok, 401: unauthorized },
+  responses: { 200: ok, 401: unauthorized, 403: staffSession },
 });
 
 const logoutAllRoute = createRoute({
@@ -116,7 +120,7 @@ const logoutAllRoute = createRoute({
   summary: "Ends every one of the member's sessions (log out everywhere)",
   security: bearer,
   middleware: [authenticate] as const,
-  responses: { 200: ok, 401: unauthorized },
+  responses: { 200: ok, 401: unauthorized, 403: staffSession },
 });
 
 const linkPageRoute = createRoute({
@@ -133,7 +137,10 @@ export function registerAuthRoutes(app: OpenAPIHono): void {
     type: 'http',
     scheme: 'bearer',
     description:
-      'A session token from `POST /auth/redeem` (or, for lumina-era sites, the emailed link token)',
+      'A session token from `POST /auth/redeem` (or, for lumina-era sites, the emailed link token); staff use a ' +
+      'staff session token. As on lumina: no valid session is 401; a valid session without the permission (a ' +
+      "member's on a staff route, a staff user's on a member route) is 403 " +
+      `\`${authMessages.forbidden}\`. A header of another scheme counts as none.`,
   });
 
   app.openapi(checkRequiredRoute, (c) => {

@@ -151,7 +151,7 @@ const errors = {
 };
 const selfErrors = (forbidden: string) => ({
   401: errors.unauthorized,
-  403: json(ErrorSchema, forbidden),
+  403: json(ErrorSchema, `\`${forbidden}\`, or \`${authMessages.forbidden}\` for a staff session`),
   422: errors.validation,
 });
 
@@ -165,7 +165,7 @@ const selfOnly = (message: string): MiddlewareHandler<MemberEnv> =>
     await next();
   });
 
-/** Staff with `network:read` (a staff session token; a member's is refused as invalid). */
+/** Staff with `network:read` (a staff session token; a member's valid session is 403, as on lumina). */
 const networkReaders = staffWithScope((scopes) => scopes.includes('network:read'));
 
 /** The private profile, with lumina's `isAdmin`: whether the address is an active network admin's. */
@@ -191,7 +191,10 @@ const listRoute = (path: '/member' | '/member/') =>
     responses: {
       200: json(z.array(PrivateMemberSchema), 'Active members by id'),
       401: errors.unauthorized,
-      403: json(ErrorSchema, authMessages.forbidden),
+      403: json(
+        ErrorSchema,
+        `${authMessages.forbidden} (a member's session, or staff without \`network:read\`)`,
+      ),
     },
   });
 

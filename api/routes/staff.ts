@@ -285,7 +285,7 @@ const logoutRoute = createRoute({
   summary: 'Ends the calling staff session',
   security: bearer,
   middleware: [authenticateStaff, staffOnly] as const,
-  responses: { 200: json(OkSchema, 'Signed out'), 401: unauthorized },
+  responses: { 200: json(OkSchema, 'Signed out'), 401: unauthorized, 403: forbidden },
 });
 
 const meRoute = createRoute({
@@ -295,7 +295,7 @@ const meRoute = createRoute({
   summary: 'The calling staff user and their current permissions',
   security: bearer,
   middleware: [authenticateStaff, staffOnly] as const,
-  responses: { 200: json(StaffViewSchema, 'The staff user'), 401: unauthorized },
+  responses: { 200: json(StaffViewSchema, 'The staff user'), 401: unauthorized, 403: forbidden },
 });
 
 const listRoute = createRoute({
@@ -312,6 +312,7 @@ const listRoute = createRoute({
   responses: {
     200: json(StaffPageSchema, 'A page of staff users'),
     401: unauthorized,
+    403: forbidden,
     422: json(ValidationErrorSchema, `A malformed limit, or \`${staffMessages.invalidCursor}\``),
   },
 });
@@ -347,6 +348,7 @@ const getRoute = createRoute({
   responses: {
     200: json(StaffViewSchema, 'The staff user'),
     401: unauthorized,
+    403: forbidden,
     404: notFound,
     422: validation,
   },

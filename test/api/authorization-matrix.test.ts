@@ -219,19 +219,24 @@ interface Row {
   expected: Expected;
 }
 
+/*
+ * lumina's rule, on every route: 401 only for no valid session (none sent, or a token that is no valid session); a
+ * valid session without the permission is 403 `You do not have permission to perform this action`, whatever its
+ * kind (a member's session on a staff route, a staff user's on a member route). A site signs its user out on a 401.
+ */
 const everyone = (status: number): Expected => [status, status, status, status, status, status, status];
-/** Member routes: a staff token is not a member token. */
-const memberSelf: Expected = [401, 200, 401, 401, 401, 401, 401];
-/** Any signed-in staff user; a member token is not a staff token. */
-const anyStaff: Expected = [401, 401, 200, 200, 200, 200, 200];
+/** Member routes: a staff session is signed in but is not a member's (403). */
+const memberSelf: Expected = [401, 200, 403, 403, 403, 403, 403];
+/** Any signed-in staff user; a member's session is not a staff session (403). */
+const anyStaff: Expected = [401, 403, 200, 200, 200, 200, 200];
 /** A history moderator (not the caller) as target: site admins of history and network staff see them. */
-const manageHistoryModerator: Expected = [401, 401, 404, 404, 200, 403, 200];
-/** Anonymous visitors and members submit; a staff token is not a member token. */
-const submitters: Expected = [200, 200, 401, 401, 401, 401, 401];
+const manageHistoryModerator: Expected = [401, 403, 404, 404, 200, 403, 200];
+/** Anonymous visitors and members submit; a staff session may not submit as a member (403). */
+const submitters: Expected = [200, 200, 403, 403, 403, 403, 403];
 /** Reading a history submission: its moderators and admins, and network staff. */
-const readHistorySubmissions: Expected = [401, 401, 200, 403, 200, 200, 200];
+const readHistorySubmissions: Expected = [401, 403, 200, 403, 200, 200, 200];
 /** Claiming or deciding a history submission: `moderate` on history, nothing else. */
-const moderateHistory: Expected = [401, 401, 200, 403, 403, 403, 403];
+const moderateHistory: Expected = [401, 403, 200, 403, 403, 403, 403];
 
 const rows: Row[] = [
   // Public
@@ -249,9 +254,9 @@ const rows: Row[] = [
   { route: 'GET /auth/check/required', request: fixed('/auth/check/required'), expected: memberSelf },
   {
     route: 'GET /auth/check/optional',
-    note: 'no header is fine; a header that is not a member session is refused',
+    note: "no header is fine; a staff user's session is not a member's",
     request: fixed('/auth/check/optional'),
-    expected: [200, 200, 401, 401, 401, 401, 401],
+    expected: [200, 200, 403, 403, 403, 403, 403],
   },
   {
     route: 'POST /auth/redeem',
@@ -284,9 +289,9 @@ const rows: Row[] = [
     route: 'GET /member',
     note: 'staff with network:read (the network admin was bootstrapped with it)',
     request: fixed('/member'),
-    expected: [401, 401, 403, 403, 403, 200, 200],
+    expected: [401, 403, 403, 403, 403, 200, 200],
   },
-  { route: 'GET /member/', request: fixed('/member/'), expected: [401, 401, 403, 403, 403, 200, 200] },
+  { route: 'GET /member/', request: fixed('/member/'), expected: [401, 403, 403, 403, 403, 200, 200] },
   { route: 'GET /member/:id', request: self(), expected: memberSelf },
   { route: 'GET /member/:id/check', request: self('/check'), expected: everyone(200) },
   {
@@ -390,13 +395,13 @@ const rows: Row[] = [
         permissions: { sites: { history: ['moderate'] } },
       },
     }),
-    expected: [401, 401, 403, 403, 201, 403, 201],
+    expected: [401, 403, 403, 403, 201, 403, 201],
   },
   {
     route: 'GET /staff/:id',
     note: 'a network reader sees everyone; moderators see only themselves (404, no existence leak)',
     request: () => ({ path: `/staff/${historyModeratorTarget}` }),
-    expected: [401, 401, 404, 404, 200, 200, 200],
+    expected: [401, 403, 404, 404, 200, 200, 200],
   },
   {
     route: 'PUT /staff/:id/permissions',
@@ -425,7 +430,7 @@ const rows: Row[] = [
   // Submissions
   ...(['message', 'show', 'bio'] as const).map((type): Row => ({
     route: `POST /submissions/${type}`,
-    note: 'anonymous with a submitter, a member without; staff tokens are refused by the member middleware',
+    note: 'anonymous with a submitter, a member without; a staff session is refused by the member middleware',
     request: (who) => ({ path: `/submissions/${type}`, body: submissionBody(type, who) }),
     expected: submitters,
   })),
@@ -515,6 +520,13 @@ describe('authorization matrix', () => {
     const table = rows.map((row) => row.route).sort();
     expect(new Set(table).size).toBe(table.length);
     expect(table).toEqual(discoveredRoutes());
+  });
+
+  it('answers a signed-in principal 401 only where everyone gets it (the credential is a link in the body)', () => {
+    for (const row of rows) {
+      const signedIn = row.expected.slice(1);
+      if (signedIn.includes(401)) expect(row.expected, row.route).toEqual(everyone(401));
+    }
   });
 
   it.each(rows.map((row) => [row.route, row] as const))('%s', async (_route, row) => {

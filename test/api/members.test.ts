@@ -12,7 +12,7 @@ import { generateSigningKeyJwk } from '../../core/auth/signing-key.js';
 import { createSession } from '../../core/auth/sessions.js';
 import { documentClient, tableName } from '../../core/aws-clients.js';
 import { keys } from '../../core/keys.js';
-import { hashLinkToken } from '../../core/links.js';
+import { hashLinkToken, issueLinkToken } from '../../core/links.js';
 import { logger } from '../../core/logger.js';
 import { ConcurrentChangeError, updateProfile } from '../../core/members/account.js';
 import type { MemberItem } from '../../core/members/model.js';
@@ -354,23 +354,32 @@ describe('GET /member/{id}', () => {
 });
 
 describe('GET /member and /member/', () => {
-  it('is for staff with network:read only: 401 for no session or a member session, 403 without read', async () => {
+  it("is for staff with network:read only: 401 without a valid session, lumina's 403 for a member or without read", async () => {
+    const forbidden = { status: 403, body: { detail: 'You do not have permission to perform this action' } };
+    const invalid = { status: 401, body: { detail: 'Invalid or expired token' } };
     const id = uniqueId('plain');
     await putActiveMember({ id });
     const memberToken = await sessionFor(id);
+    const endedToken = await sessionFor(id);
+    expect((await call('POST', '/auth/logout', { token: endedToken })).status).toBe(200);
+    // A lumina-era site's Bearer: the emailed link token, a session once a member route has used it.
+    const linkSession = (await issueLinkToken(id, 'login', 3600)).token;
+    expect((await call('GET', `/member/${id}`, { token: linkSession })).status).toBe(200);
+    const unusedLink = (await issueLinkToken(id, 'login', 3600)).token;
     const moderator = await putActiveStaff(['site:history:moderate'], 'moderator');
     const moderatorToken = await staffSessionFor(moderator.id);
     for (const path of ['/member', '/member/']) {
       expect(await call('GET', path)).toEqual({ status: 401, body: { detail: 'Authorization required' } });
-      expect(await call('GET', path, { token: memberToken })).toEqual({
-        status: 401,
-        body: { detail: 'Invalid or expired token' },
-      });
-      expect(await call('GET', path, { token: moderatorToken })).toEqual({
-        status: 403,
-        body: { detail: 'You do not have permission to perform this action' },
-      });
+      // A valid session without the permission: lumina's answer to a member (a 401 would sign the member out).
+      expect(await call('GET', path, { token: memberToken })).toEqual(forbidden);
+      expect(await call('GET', path, { token: linkSession })).toEqual(forbidden);
+      expect(await call('GET', path, { token: moderatorToken })).toEqual(forbidden);
+      // No valid session: an ended one, a link not yet used (it is not used up here), garbage.
+      expect(await call('GET', path, { token: endedToken })).toEqual(invalid);
+      expect(await call('GET', path, { token: unusedLink })).toEqual(invalid);
+      expect(await call('GET', path, { token: 'not.a.token' })).toEqual(invalid);
     }
+    expect((await call('GET', `/member/${id}`, { token: unusedLink })).status).toBe(200);
   });
 
   it('lists every active member in the private shape, past a 1 MB page, without pending ones', async () => {

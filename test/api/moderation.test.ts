@@ -272,7 +272,7 @@ describe('GET /moderation/queue', () => {
     }
   });
 
-  it('answers 401 without a staff session: none, a member token, an invalid one', async () => {
+  it("answers 401 without a staff session (none, an invalid one) and lumina's 403 to a member's session", async () => {
     const memberId = `member_${randomUUID().slice(0, 8)}`;
     await putActiveMember({ id: memberId });
     const memberToken = (await createSession(memberId, 'redeem')).sessionToken;
@@ -280,12 +280,14 @@ describe('GET /moderation/queue', () => {
       status: 401,
       body: { detail: texts.required },
     });
-    for (const token of [memberToken, 'not-a-token']) {
-      expect(await call('GET', '/moderation/queue?site=drama', { token })).toMatchObject({
-        status: 401,
-        body: { detail: texts.invalid },
-      });
-    }
+    expect(await call('GET', '/moderation/queue?site=drama', { token: 'not-a-token' })).toMatchObject({
+      status: 401,
+      body: { detail: texts.invalid },
+    });
+    expect(await call('GET', '/moderation/queue?site=drama', { token: memberToken })).toMatchObject({
+      status: 403,
+      body: { detail: 'You do not have permission to perform this action' },
+    });
   });
 });
 

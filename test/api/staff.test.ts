@@ -269,25 +269,19 @@ describe('sign-in', () => {
     });
   });
 
-  it('staff and member tokens are never accepted for each other; logout ends the staff session', async () => {
+  it("staff and member tokens are never accepted for each other (lumina's 403); logout ends the staff session", async () => {
+    const forbidden = { status: 403, body: { detail: 'You do not have permission to perform this action' } };
     const memberId = `member_${Date.now()}`;
     await putActiveMember({ id: memberId });
     const memberToken = (await createSession(memberId, 'redeem')).sessionToken;
     const staff = await putActiveStaff(['network:read'], 'reader');
     const staffToken = await staffSessionFor(staff.id);
 
-    expect(await call('GET', '/staff/me', { token: memberToken })).toMatchObject({
-      status: 401,
-      body: { detail: texts.invalid },
-    });
-    expect(await call('GET', '/auth/check/required', { token: staffToken })).toMatchObject({
-      status: 401,
-      body: { detail: texts.invalid },
-    });
-    expect(await call('GET', `/member/${memberId}`, { token: staffToken })).toMatchObject({
-      status: 401,
-      body: { detail: texts.invalid },
-    });
+    // A valid session of the other kind is signed in without the permission: 403, never access.
+    expect(await call('GET', '/staff/me', { token: memberToken })).toMatchObject(forbidden);
+    expect(await call('GET', '/auth/check/required', { token: staffToken })).toMatchObject(forbidden);
+    expect(await call('GET', '/auth/check/optional', { token: staffToken })).toMatchObject(forbidden);
+    expect(await call('GET', `/member/${memberId}`, { token: staffToken })).toMatchObject(forbidden);
     expect(await call('GET', '/staff/me')).toMatchObject({ status: 401, body: { detail: texts.required } });
     expect(await call('GET', '/member', { token: staffToken })).toMatchObject({ status: 200 });
 
@@ -295,10 +289,13 @@ describe('sign-in', () => {
       status: 200,
       body: 'OK',
     });
-    expect(await call('GET', '/staff/me', { token: staffToken })).toMatchObject({
-      status: 401,
-      body: { detail: texts.invalid },
-    });
+    // Once ended, it is no session at all: 401 on staff and member routes alike.
+    for (const path of ['/staff/me', '/auth/check/required', `/member/${memberId}`]) {
+      expect(await call('GET', path, { token: staffToken })).toMatchObject({
+        status: 401,
+        body: { detail: texts.invalid },
+      });
+    }
   });
 });
 

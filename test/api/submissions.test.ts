@@ -41,6 +41,7 @@ const texts = {
   unavailable: 'Your submission could not be stored. Please try again later.',
   required: 'Authorization required',
   invalid: 'Invalid or expired token',
+  forbidden: 'You do not have permission to perform this action',
   notFound: 'Submission not found',
   cannotWithdraw: 'You cannot withdraw another member’s submission',
   notWithdrawable: 'Only a pending submission can be withdrawn',
@@ -81,6 +82,8 @@ afterAll(async () => {
 
 interface CallOptions {
   token?: string;
+  /** A raw Authorization header (instead of `Bearer <token>`). */
+  authorization?: string;
   body?: unknown;
   rawBody?: string;
 }
@@ -91,6 +94,7 @@ const responseBodies: string[] = [];
 async function call(method: string, path: string, options: CallOptions = {}) {
   const headers: Record<string, string> = {};
   if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.authorization) headers.authorization = options.authorization;
   const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
   if (body !== undefined) headers['content-type'] = 'application/json';
   const response = await app.request(path, { method, headers, body });
@@ -541,7 +545,7 @@ describe('POST /submissions/{type}', () => {
     expect(malformed.status).toBe(400);
   });
 
-  it('answers 401 for an invalid, expired or staff bearer token, even with a submitter; nothing stored', async () => {
+  it('answers 401 for an invalid or expired bearer token, 403 for a staff one, even with a submitter; nothing stored', async () => {
     const member = await newMember();
     const expired = await createSession(member.id, 'redeem');
     await documentClient.send(
@@ -559,9 +563,26 @@ describe('POST /submissions/{type}', () => {
           () => call('POST', '/submissions/message', { token, body }),
           [member.id],
         );
-        expect(response).toMatchObject({ status: 401, body: { detail: texts.invalid } });
+        // A staff user is signed in, but not as a member who may submit: lumina's 403 for a missing permission.
+        expect(response).toMatchObject(
+          token === staff
+            ? { status: 403, body: { detail: texts.forbidden } }
+            : { status: 401, body: { detail: texts.invalid } },
+        );
       }
     }
+  });
+
+  it('takes an Authorization header that is not Bearer for none: an anonymous submission', async () => {
+    const submitter = anonymousSubmitter();
+    const response = await call('POST', '/submissions/message', {
+      authorization: 'Basic Zm9vOmJhcg==',
+      body: messageBody({ submitter }),
+    });
+    expect(response).toMatchObject({
+      status: 200,
+      body: { submitter: { id: submitter.id, verified: false } },
+    });
   });
 
   it('answers 503 when the workflow cannot be started, and removes the received submission', async () => {
@@ -929,7 +950,7 @@ describe('POST /submissions/{id}/withdraw', () => {
     expect((await getSubmission(anonymousId))?.status).toBe('pending');
   });
 
-  it('answers 401 without a member session, 404 for an unknown or received one, 409 when decided', async () => {
+  it('answers 401 without a member session, 403 to staff, 404 for an unknown or received one, 409 when decided', async () => {
     const member = await newMember();
     const id = await submitAsMember(member);
     expect(await call('POST', `/submissions/${id}/withdraw`)).toMatchObject({
@@ -937,7 +958,10 @@ describe('POST /submissions/{id}/withdraw', () => {
       body: { detail: texts.required },
     });
     const staff = await staffToken(['network:admin']);
-    expect((await call('POST', `/submissions/${id}/withdraw`, { token: staff })).status).toBe(401);
+    expect(await call('POST', `/submissions/${id}/withdraw`, { token: staff })).toMatchObject({
+      status: 403,
+      body: { detail: texts.forbidden },
+    });
 
     expect(
       await call('POST', `/submissions/${randomUUID()}/withdraw`, { token: member.token }),
