@@ -44,15 +44,6 @@ export const SubmissionSchema = z
   })
   .openapi('Submission');
 
-export const SubmissionPageSchema = z
-  .object({
-    items: z.array(SubmissionSchema),
-    cursor: nullableText.openapi({
-      description: 'Pass as `cursor` for the next page; null on the last page',
-    }),
-  })
-  .openapi('SubmissionPage');
-
 export const ReviewSchema = z
   .object({
     round: z

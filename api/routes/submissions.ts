@@ -34,7 +34,8 @@ import { authenticate, optionalMember, requireMember } from '../auth/middleware.
 import { authenticateMemberOrStaff, type StaffVariables } from '../auth/staff-middleware.js';
 import { HttpError, queryValueError, validationErrorHook } from '../errors.js';
 import { ErrorSchema, ValidationErrorSchema, json } from '../openapi-shapes.js';
-import { SubmissionPageSchema, SubmissionSchema } from './submission-shapes.js';
+import { responseHeaders } from '../response-headers.js';
+import { SubmissionSchema } from './submission-shapes.js';
 
 type SubmissionEnv = { Variables: AuthVariables & StaffVariables };
 
@@ -49,7 +50,11 @@ export const submitterMessages = {
 
 /** A 5,000-character text plus the other fields, escaped: room for that, not for more. */
 const MAX_BODY_BYTES = 64 * 1024;
-const DEFAULT_PAGE_SIZE = 25;
+/**
+ * The most a listing answers at once, and what it answers without `limit`. lumina answered every submission; 100 is
+ * more than any member has made, and keeps the largest answer (100 full texts) well under API Gateway's 6 MB.
+ */
+const MAX_PAGE_SIZE = 100;
 
 const limitBody = bodyLimit({
   maxSize: MAX_BODY_BYTES,
@@ -94,8 +99,18 @@ const SubmissionParams = z.object({
     .openapi({ param: { name: 'id', in: 'path' }, example: '7d0c5f8e-2f0e-4a4b-9a53-0b7a1f3c2d11' }),
 });
 const PageQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).optional().openapi({ example: DEFAULT_PAGE_SIZE }),
-  cursor: z.string().max(2000).optional(),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_PAGE_SIZE)
+    .optional()
+    .openapi({ example: 25, description: `Page size (default and most: ${MAX_PAGE_SIZE})` }),
+  cursor: z
+    .string()
+    .max(2000)
+    .optional()
+    .openapi({ description: `The \`${responseHeaders.nextCursor}\` of the previous page` }),
 });
 const CountSchema = z.object({ count: z.number().int() }).openapi('SubmissionCount');
 
@@ -105,6 +120,11 @@ const unauthorized = json(
   `${authMessages.required}, ${authMessages.invalid} or ${authMessages.memberGone}`,
 );
 const validation = json(ValidationErrorSchema, 'The request does not validate');
+/** A staff user's valid session where a member's is expected: signed in, without the permission. */
+const staffSession = json(
+  ErrorSchema,
+  `${authMessages.forbidden} (a staff session: signed in, but not as a member)`,
+);
 
 // ------------------------------------------------------------------------------------------------ routes
 
@@ -124,6 +144,7 @@ const submitRoute = (type: SubmissionType) =>
     responses: {
       200: json(SubmissionSchema, 'The stored submission'),
       401: unauthorized,
+      403: staffSession,
       413: json(ErrorSchema, submitterMessages.tooLarge),
       422: json(
         z.union([ValidationErrorSchema, ErrorSchema]),
@@ -140,12 +161,27 @@ const listRoute = createRoute({
   summary: 'Submissions of a member or anonymous id, newest first',
   description:
     'The member themself and staff with `network:read` (or `moderate` on a submission’s site) see every ' +
-    'submission with its text; anyone else sees approved submissions only, with `message`, `bio` and `reason` null.',
+    'submission with its text; anyone else sees approved submissions only, with `message`, `bio` and `reason` null. ' +
+    `The answer is a JSON array, as lumina's was: the newest ${MAX_PAGE_SIZE} (or \`limit\`). When there are ` +
+    `more, \`${responseHeaders.nextCursor}\` holds the cursor to pass as \`cursor\` for the next page, and ` +
+    `\`${responseHeaders.link}\` the same next page as a URL relative to the request's.`,
   security: [{}, ...bearer],
   middleware: [authenticateMemberOrStaff] as const,
   request: { params: SubmitterParams, query: PageQuery },
   responses: {
-    200: json(SubmissionPageSchema, 'A page; pass `cursor` back for the next'),
+    200: {
+      ...json(z.array(SubmissionSchema), 'Submissions, newest first'),
+      headers: {
+        [responseHeaders.nextCursor]: {
+          description: 'Only when there are more: the `cursor` of the next page',
+          schema: { type: 'string' },
+        },
+        [responseHeaders.link]: {
+          description: 'Only when there are more: `<?limit=<limit>&cursor=<cursor>>; rel="next"` (RFC 8288)',
+          schema: { type: 'string' },
+        },
+      },
+    },
     401: unauthorized,
     422: validation,
   },
@@ -173,7 +209,10 @@ const withdrawRoute = createRoute({
   responses: {
     200: json(SubmissionSchema, 'Withdrawn'),
     401: unauthorized,
-    403: json(ErrorSchema, submitterMessages.cannotWithdraw),
+    403: json(
+      ErrorSchema,
+      `\`${submitterMessages.cannotWithdraw}\`, or \`${authMessages.forbidden}\` for a staff session`,
+    ),
     404: json(ErrorSchema, submissionMessages.notFound),
     409: json(ErrorSchema, submissionMessages.notWithdrawable),
     422: validation,
@@ -239,11 +278,19 @@ export function registerSubmissionRoutes(app: OpenAPIHono): void {
 
   routes.openapi(listRoute, async (c) => {
     const { id } = c.req.valid('param');
-    const { limit = DEFAULT_PAGE_SIZE, cursor } = c.req.valid('query');
+    const { limit = MAX_PAGE_SIZE, cursor } = c.req.valid('query');
     const visibility = visibilityFor(c, id);
     try {
       const page = await listSubmitterSubmissions(id, { visibility, limit, ...(cursor ? { cursor } : {}) });
-      return c.json({ items: page.items.map((item) => viewFor(visibility, item)), cursor: page.cursor }, 200);
+      if (page.cursor) {
+        c.header(responseHeaders.nextCursor, page.cursor);
+        const next = new URLSearchParams({ limit: String(limit), cursor: page.cursor });
+        c.header(responseHeaders.link, `<?${next.toString()}>; rel="next"`);
+      }
+      return c.json(
+        page.items.map((item) => viewFor(visibility, item)),
+        200,
+      );
     } catch (error) {
       if (error instanceof InvalidCursorError) {
         return queryValueError(c, 'cursor', submitterMessages.invalidCursor);

@@ -10,6 +10,7 @@ import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client
 import { QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.js';
+import { EXPOSED_RESPONSE_HEADERS } from '../../api/response-headers.js';
 import { createSession } from '../../core/auth/sessions.js';
 import { generateSigningKeyJwk } from '../../core/auth/signing-key.js';
 import { documentClient, tableName } from '../../core/aws-clients.js';
@@ -100,7 +101,12 @@ async function call(method: string, path: string, options: CallOptions = {}) {
   const response = await app.request(path, { method, headers, body });
   const text = await response.text();
   responseBodies.push(text);
-  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as unknown, text };
+  return {
+    status: response.status,
+    body: (text ? JSON.parse(text) : undefined) as unknown,
+    text,
+    headers: response.headers,
+  };
 }
 
 const uniqueId = (label: string) => `${label}_${randomUUID().slice(0, 8)}`;
@@ -659,13 +665,28 @@ async function seed(
 
 interface Page {
   items: SubmissionView[];
+  /** The `X-Next-Cursor` header; null without one. */
   cursor: string | null;
 }
 
+/** One listing: lumina's plain array, with the next page's cursor in `X-Next-Cursor` (and `Link`) when any. */
 async function list(submitterId: string, token?: string, query = ''): Promise<Page> {
-  const response = await call('GET', `/submissions/member/${submitterId}${query}`, token ? { token } : {});
+  const path = `/submissions/member/${submitterId}${query}`;
+  const response = await call('GET', path, token ? { token } : {});
   expect(response.status).toBe(200);
-  return response.body as Page;
+  expect(Array.isArray(response.body)).toBe(true);
+  const cursor = response.headers.get('X-Next-Cursor');
+  const link = response.headers.get('Link');
+  if (cursor === null) expect(link).toBeNull();
+  else {
+    // The same next page as a URL relative to the request's (RFC 8288 and 3986).
+    const next = /^<([^>]+)>; rel="next"$/.exec(link ?? '')?.[1];
+    const resolved = new URL(next ?? '', `http://api.example${path}`);
+    expect(resolved.pathname).toBe(`/submissions/member/${submitterId}`);
+    expect(resolved.searchParams.get('cursor')).toBe(cursor);
+    expect(resolved.searchParams.get('limit')).toBe(new URLSearchParams(query).get('limit') ?? '100');
+  }
+  return { items: response.body as SubmissionView[], cursor };
 }
 
 async function stats(submitterId: string, token?: string): Promise<number> {
@@ -822,6 +843,51 @@ describe('GET /submissions/member/{id} and /stats', () => {
     expect(approved.every((page) => page.items.length <= 1)).toBe(true);
   });
 
+  it("answers lumina's JSON array: the newest 100 without a limit, the rest through X-Next-Cursor", async () => {
+    const anonymousId = randomUUID();
+    const base = Date.now() - 7200_000;
+    const made: SubmissionItem[] = [];
+    for (let minute = 0; minute < 101; minute++) {
+      made.push(
+        await seed(anonymousId, {
+          site: 'history',
+          status: 'approved',
+          at: new Date(base + minute * 60_000),
+        }),
+      );
+    }
+    const newestFirst = ids(made).reverse();
+    const response = await call('GET', `/submissions/member/${anonymousId}`);
+    expect(response.status).toBe(200);
+    // What a lumina-era site iterates: the array itself.
+    expect(ids(response.body as SubmissionView[])).toEqual(newestFirst.slice(0, 100));
+    const first = await list(anonymousId);
+    expect(first.cursor).toEqual(expect.any(String));
+    const rest = await list(anonymousId, undefined, `?cursor=${encodeURIComponent(first.cursor!)}`);
+    expect(ids(rest.items)).toEqual(newestFirst.slice(100));
+    expect(rest.cursor).toBeNull();
+    expect(await stats(anonymousId)).toBe(101);
+  });
+
+  it('documents the array and its paging headers in OpenAPI; every documented header is one CORS exposes', async () => {
+    const document = (await (await app.request('/openapi.json')).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, ResponseDoc> }>>;
+    };
+    interface ResponseDoc {
+      headers?: Record<string, unknown>;
+      content?: Record<string, { schema: { type?: string } }>;
+    }
+    const listing = document.paths['/submissions/member/{id}']!.get!.responses['200']!;
+    expect(listing.content?.['application/json']?.schema.type).toBe('array');
+    expect(Object.keys(listing.headers ?? {}).sort()).toEqual(['Link', 'X-Next-Cursor']);
+    const documented = Object.values(document.paths).flatMap((operations) =>
+      Object.values(operations).flatMap((operation) =>
+        Object.values(operation.responses).flatMap((response) => Object.keys(response.headers ?? {})),
+      ),
+    );
+    for (const header of documented) expect(EXPOSED_RESPONSE_HEADERS).toContain(header);
+  });
+
   it('an anonymous id lists like a member id; an id with no submissions lists nothing', async () => {
     const anonymousId = randomUUID();
     const item = await seed(anonymousId, { site: 'alumni', status: 'approved', at: new Date() });
@@ -878,13 +944,19 @@ describe('GET /submissions/member/{id} and /stats', () => {
     expect((await call('GET', '/submissions/member/Not%20An%20Id/stats')).status).toBe(422);
   });
 
-  it('answers 401 for an invalid bearer token', async () => {
+  it('answers 401 for an invalid bearer token; a header that is not Bearer is none (the public view)', async () => {
     for (const path of [`/submissions/member/${owner.id}`, `/submissions/member/${owner.id}/stats`]) {
       expect(await call('GET', path, { token: 'not-a-token' })).toMatchObject({
         status: 401,
         body: { detail: texts.invalid },
       });
     }
+    const approved = seeded.filter((item) => item.status === 'approved');
+    const basic = await call('GET', `/submissions/member/${owner.id}`, {
+      authorization: 'Basic Zm9vOmJhcg==',
+    });
+    expect(basic.status).toBe(200);
+    expect(ids(basic.body as SubmissionView[])).toEqual(ids(approved));
   });
 });
 
