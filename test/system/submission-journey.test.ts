@@ -127,7 +127,7 @@ describe('submission review journey', () => {
     expect(events.some((event) => event.detail.submissionId === id)).toBe(true);
     // The public now sees it, without its text.
     const listed = await call('GET', `/submissions/member/${submitted.body.submitter.id}`);
-    expect(listed.body.items).toEqual([expect.objectContaining({ id, status: 'approved', message: null })]);
+    expect(listed.body).toEqual([expect.objectContaining({ id, status: 'approved', message: null })]);
   });
 
   it('rejecting with a reason ends it rejected', async () => {
