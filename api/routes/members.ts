@@ -29,6 +29,7 @@ import {
 import {
   ConsentSchema,
   MemberIdSchema,
+  RegistrableMemberIdSchema,
   RegistrationSchema,
   limits,
   maskEmail,
@@ -140,6 +141,11 @@ const MemberIdParams = z.object({
   id: MemberIdSchema.openapi({ param: { name: 'id', in: 'path' }, example: 'fred_bloggs' }),
 });
 
+/** A new registration's id: also outside the namespaces of erased members' and anonymous submitters' ids. */
+const RegistrationParams = z.object({
+  id: RegistrableMemberIdSchema.openapi({ param: { name: 'id', in: 'path' }, example: 'fred_bloggs' }),
+});
+
 // ------------------------------------------------------------------------------------------------ responses
 
 const errors = {
@@ -229,7 +235,7 @@ const registerRoute = createRoute({
   summary: 'Register: starts the registration workflow, which emails a verification link',
   middleware: [limitBody] as const,
   request: {
-    params: MemberIdParams,
+    params: RegistrationParams,
     body: { required: true, content: { 'application/json': { schema: RegistrationBodySchema } } },
   },
   responses: {

@@ -16,7 +16,7 @@ import {
 import { documentClient, tableName } from '../aws-clients.js';
 import { indexKeys, keys, type ItemKey } from '../keys.js';
 import { applyConsent, type ConsentLedgerEntry } from './consent.js';
-import type { Consent, MemberItem } from './model.js';
+import { FORMER_MEMBER_PREFIX, type Consent, type MemberItem } from './model.js';
 
 type Item = Record<string, unknown>;
 
@@ -270,7 +270,7 @@ export async function eraseMember(memberId: string, currentSessionId?: string): 
 
   // 1. Personal fields of their submissions (which stay, attributed to a former member).
   const submissions = await submissionsOf(profile);
-  const pseudonym = `former-member-${randomUUID()}`;
+  const pseudonym = `${FORMER_MEMBER_PREFIX}${randomUUID()}`;
   for (const submission of submissions) {
     await anonymizeSubmission({ pk: String(submission.pk), sk: String(submission.sk) }, pseudonym);
   }
