@@ -14,7 +14,7 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { documentClient, tableName } from '../aws-clients.js';
-import { indexKeys, keys, type ItemKey } from '../keys.js';
+import { indexKeys, keys, normalizeEmail, type ItemKey } from '../keys.js';
 import { applyConsent, type ConsentLedgerEntry } from './consent.js';
 import { FORMER_MEMBER_PREFIX, type Consent, type MemberItem } from './model.js';
 
@@ -83,11 +83,17 @@ export async function consentLedger(memberId: string): Promise<ConsentLedgerEntr
   return items as unknown as ConsentLedgerEntry[];
 }
 
-/** Submissions filed under the member's id and under the anonymous ids they registered with. */
-async function submissionsOf(member: Pick<MemberItem, 'id' | 'anonymousIds'>): Promise<Item[]> {
-  const submitterIds = [...new Set([member.id, ...(member.anonymousIds ?? [])])];
-  const pages = await Promise.all(
-    submitterIds.map((submitterId) =>
+/**
+ * The member's submissions: those filed under their id (theirs, or claimed at activation), and those filed under
+ * the anonymous id they registered with that gave their (verified) address, such as ones sent anonymously after
+ * registering. An anonymous id alone proves nothing (it is shown with every submission): submissions under it from
+ * anyone else are not the member's, are never exported to them, and are left alone by their erasure.
+ */
+async function submissionsOf(member: Pick<MemberItem, 'id' | 'email' | 'anonymousIds'>): Promise<Item[]> {
+  const ownAddress = normalizeEmail(member.email);
+  const anonymousIds = (member.anonymousIds ?? []).filter((id) => id !== member.id);
+  const [own, ...anonymous] = await Promise.all(
+    [member.id, ...anonymousIds].map((submitterId) =>
       queryAll({
         IndexName: 'gsi1',
         KeyConditionExpression: 'gsi1pk = :pk',
@@ -95,7 +101,14 @@ async function submissionsOf(member: Pick<MemberItem, 'id' | 'anonymousIds'>): P
       }),
     ),
   );
-  return pages.flat().filter((item) => item.entity === 'submission');
+  const givenAddress = (item: Item) => (item.submitter as { email?: unknown } | undefined)?.email;
+  return [
+    ...(own ?? []),
+    ...anonymous.flat().filter((item) => {
+      const given = givenAddress(item);
+      return typeof given === 'string' && normalizeEmail(given) === ownAddress;
+    }),
+  ].filter((item) => item.entity === 'submission');
 }
 
 export interface ProfileChanges {

@@ -110,6 +110,9 @@ export interface MemberItem {
   /** Pending only: the registration execution's name and its verification task token (a credential). */
   registrationExecution?: string;
   verificationTaskToken?: string;
+  /** Pending only: when the registration's wait for its link ends, and the hash of the one link that works. */
+  verificationValidUntil?: string;
+  verificationLinkHash?: string;
   /** Pending only: TTL, a safety net should the workflow's own clean-up never run. */
   expiresAt?: number;
   gsi1pk?: string;
