@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { documentClient, tableName } from '../aws-clients.js';
 import { indexKeys, keys, normalizeEmail, type ItemKey } from '../keys.js';
+import { memberRelayKey } from '../relay/model.js';
 import { applyConsent, type ConsentLedgerEntry } from './consent.js';
 import { FORMER_MEMBER_PREFIX, type Consent, type MemberItem } from './model.js';
 
@@ -288,7 +289,23 @@ export async function eraseMember(memberId: string, currentSessionId?: string): 
     await anonymizeSubmission({ pk: String(submission.pk), sk: String(submission.sk) }, pseudonym);
   }
 
-  // 2. Consent ledger, other sessions and anything else in the partition, except the profile and this session.
+  // 2. Their relay records: the pair records of first emails they sent and the blocks they made (keyed by their
+  // profile's uid, so nothing would pass to a later owner of the id anyway; this removes them rather than orphan
+  // them). Records that name them on the other side (pairs of first emails they received, blocks of them) stay,
+  // keyed by a uid no profile has any more: the other member's protection, about nobody identifiable.
+  const relayKey = memberRelayKey(profile);
+  const relayItems = await Promise.all(
+    [keys.pairLimit(relayKey, '').pk, keys.relayBlock(relayKey, '').pk].map((pk) =>
+      queryAll({
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ProjectionExpression: 'pk, sk',
+      }),
+    ),
+  );
+  await deleteAll(relayItems.flat().map((item) => ({ pk: String(item.pk), sk: String(item.sk) })));
+
+  // 3. Consent ledger, other sessions and anything else in the partition, except the profile and this session.
   const currentSessionKey = currentSessionId ? keys.session(memberId, currentSessionId) : undefined;
   const partition = await memberPartition(memberId);
   await deleteAll(
@@ -297,7 +314,7 @@ export async function eraseMember(memberId: string, currentSessionId?: string): 
       .filter((key) => key.sk !== keys.member(memberId).sk && key.sk !== currentSessionKey?.sk),
   );
 
-  // 3. The profile, its email reservation, this session and the audit entry, together.
+  // 4. The profile, its email reservation, this session and the audit entry, together.
   let emailKey: ItemKey | undefined = keys.memberEmail(profile.email);
   for (let attempt = 1; ; attempt += 1) {
     const outcome = await removeProfile(memberId, emailKey, currentSessionKey);

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient, tableName } from '../../core/aws-clients.js';
 import { keys } from '../../core/keys.js';
 import { hashLinkToken } from '../../core/links.js';
+import { memberRelayKey } from '../../core/relay/model.js';
 import type { LocalSystem } from '../../infra/local/system.js';
 import { startTestSystem, type TestSystem } from '../helpers/local-system.js';
 import { awaitEmails, emailsTo, linkTokenIn, type StoredEmail } from '../helpers/inbox.js';
@@ -334,25 +335,28 @@ describe('finding 12: relay records do not pass to the next owner of an id', () 
     const reportLink = await getItem(keys.link(hashLinkToken(reportToken)));
     const relayId = reportLink!.relayId as string;
 
+    const oldProfile = await getItem(keys.member(m6));
     expect(await call('DELETE', `/member/${m6}`, { token: oldSession })).toEqual({ status: 200, body: 'OK' });
     // What is kept of the relay for its retention period names neither member any more.
     const retained = await getItem(keys.relay(relayId));
-    expect(retained).toBeDefined();
+    expect(retained).toMatchObject({ outcome: 'sent', reportedAt: expect.any(String) });
     expect(JSON.stringify(retained)).not.toContain(m6);
     expect(JSON.stringify(retained)).not.toContain(m8);
-
-    const newSession = await register(m6, address('new-m6'));
-    const fresh = await call('POST', `/member/${m8}/contact`, { token: newSession, body: { message: 'Hi' } });
-    expect(fresh).toMatchObject({ status: 200, body: { status: 'sent' } });
-    // Nothing stored under the freed id's relay keys either.
+    // The erased member's own pair records are gone.
     const { Items = [] } = await documentClient.send(
       new QueryCommand({
         TableName: tableName(),
         KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `LIMIT#PAIR#${m6}` },
+        ExpressionAttributeValues: {
+          ':pk': keys.pairLimit(memberRelayKey({ id: m6, uid: oldProfile!.uid as string }), m8).pk,
+        },
       }),
     );
     expect(Items).toEqual([]);
+
+    const newSession = await register(m6, address('new-m6'));
+    const fresh = await call('POST', `/member/${m8}/contact`, { token: newSession, body: { message: 'Hi' } });
+    expect(fresh).toMatchObject({ status: 200, body: { status: 'sent' } });
   });
 });
 
