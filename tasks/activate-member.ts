@@ -60,7 +60,7 @@ async function activate(memberId: string, executionName: string, verifiedAt: str
               UpdateExpression:
                 'SET #status = :active, createdAt = :at, emailVerifiedAt = :at, updatedAt = :now, ' +
                 'gsi1pk = :gsi1pk, gsi1sk = :gsi1sk REMOVE verificationTaskToken, expiresAt, ' +
-                'registrationExecution, verificationLinkHash, verificationValidUntil',
+                'registrationExecution, verificationValidUntil',
               ConditionExpression: '#status = :pending AND registrationExecution = :execution',
               ExpressionAttributeNames: { '#status': 'status' },
               ExpressionAttributeValues: {

@@ -147,11 +147,12 @@ const ENDED_TASK_ERRORS = new Set(['TaskTimedOut', 'TaskDoesNotExist']);
 async function completeVerification(link: LinkItem, token: string): Promise<MemberItem> {
   const member = await getMember(link.memberId);
   if (!isLinksProfile(member, link)) throw new HttpError(401, linkMessages.expired);
-  // Already active: a retry after a slow activation (this link was released), so the email is proven anyway.
-  if (member.status === 'active') return member;
+  // A link a resend has replaced, before or after the activation.
   if (member.verificationLinkHash !== undefined && member.verificationLinkHash !== hashLinkToken(token)) {
     throw new HttpError(401, linkMessages.expired);
   }
+  // Already active: a retry after a slow activation (this link was released), so the email is proven anyway.
+  if (member.status === 'active') return member;
   if (await activeOwnerOf(member.email, member.id)) throw new HttpError(401, linkMessages.expired);
   if (!member.verificationTaskToken) {
     throw new HttpError(

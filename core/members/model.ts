@@ -110,8 +110,9 @@ export interface MemberItem {
   /** Pending only: the registration execution's name and its verification task token (a credential). */
   registrationExecution?: string;
   verificationTaskToken?: string;
-  /** Pending only: when the registration's wait for its link ends, and the hash of the one link that works. */
+  /** Pending only: when the registration's wait for its link ends. */
   verificationValidUntil?: string;
+  /** The hash of the one verification link that works (kept after activation, so an earlier one never does). */
   verificationLinkHash?: string;
   /** Pending only: TTL, a safety net should the workflow's own clean-up never run. */
   expiresAt?: number;

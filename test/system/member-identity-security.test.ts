@@ -410,12 +410,17 @@ describe('issue 11: POST /member/{id}/login resends a pending registration’s v
     const second = await nthEmail(email, 2);
     expect(second.subject).toBe(first.subject);
     expect(linkTokenIn(second)).not.toBe(linkTokenIn(first));
+    expect(second.body.text).toContain(id);
 
     const old = await call('POST', '/auth/redeem', { body: { token: linkTokenIn(first) } });
     expect(old.status).toBe(401);
     expect((await call('GET', `/member/${id}/check`)).status).toBe(404);
 
-    const session = await redeem(linkTokenIn(second));
+    expect(await call('POST', `/member/${id}/login`)).toEqual({ status: 200, body: 'OK' });
+    const third = await nthEmail(email, 3);
+    const session = await redeem(linkTokenIn(third));
+    // The replaced link stays refused after the activation too.
+    expect((await call('POST', '/auth/redeem', { body: { token: linkTokenIn(second) } })).status).toBe(401);
     expect((await call('GET', `/member/${id}`, { token: session })).body).toMatchObject({
       emailVerified: true,
     });
