@@ -176,6 +176,17 @@ describe('first-email relay', () => {
     expect(stored.expiresAt).toBeGreaterThan(item.expiresAt);
   });
 
+  it('a request outliving its recipient’s profile reaches nobody: the id now holds another profile', async () => {
+    const sender = await member('sender');
+    const recipient = await member('reused', { consentMembers: true, consentStudents: true });
+    // Made to the profile that held the id before (an erased member's uid); a new profile holds it now.
+    const { executionArn } = await fromMember(sender, recipient, { recipientKey: `member:${randomUUID()}` });
+    const { result } = await outcome(executionArn);
+    expect(result).toEqual({ outcome: 'not-contactable' });
+    expect(statePath(await historyOf(sfn.client, executionArn))).toContain('MarkNotContactable');
+    expect(await emailsTo(env.sesUrl, recipient.email)).toEqual([]);
+  });
+
   it('no consent: nothing is sent, and the outcome is the neutral not-contactable', async () => {
     const sender = await member('sender');
     const recipient = await member('nocontact', { consentMembers: false, consentStudents: true });
