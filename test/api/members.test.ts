@@ -305,6 +305,20 @@ describe('authentication and authorisation', () => {
     });
   });
 
+  it('refuses a session opened for an earlier profile of the id (an erased member whose id was registered again)', async () => {
+    const id = uniqueId('reused');
+    // A session item left by a sign-in that raced the erasure of the id's earlier profile.
+    const stale = await createSession(id, 'redeem', undefined, randomUUID());
+    await putActiveMember({ id });
+    expect(await call('GET', `/member/${id}`, { token: stale.sessionToken })).toEqual({
+      status: 401,
+      body: { detail: 'Member no longer exists' },
+    });
+    // A session of the profile itself works.
+    const own = await createSession(id, 'redeem', undefined, (await getItem(keys.member(id)))?.uid as string);
+    expect((await call('GET', `/member/${id}`, { token: own.sessionToken })).status).toBe(200);
+  });
+
   it('lets a member act on themselves only, with lumina texts', async () => {
     const me = uniqueId('me');
     const other = uniqueId('other');
