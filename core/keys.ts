@@ -20,7 +20,8 @@
  * network admin count   STAFF-NETWORK-ADMINS COUNT                 (active network admins: the last one stays)
  * relay request         RELAY#<relayId>      RELAY                 (message and sender address only until sent)
  * relay limit counter   LIMIT#<scope>#<key>  <yyyy-mm-dd> or PAIR  (conditional counters, race-free)
- * relay block           BLOCK#<recipientId>  <senderKey>           (a reported sender may not contact again)
+ * relay block           BLOCK#<recipientKey> <senderKey>           (a reported sender may not contact again)
+ *   (a member's relay key is `member:<profile uid>`, never the reusable member id: see `memberRelayKey`)
  */
 export interface ItemKey {
   pk: string;

@@ -24,6 +24,11 @@ export interface LinkItem {
   entity: 'link';
   purpose: LinkPurpose;
   memberId: string;
+  /**
+   * `verify` and `login` links: the `uid` of the profile they were issued for. Redemption refuses a link whose
+   * profile is not that one any more (erased, and perhaps the id registered again by someone else).
+   */
+  memberUid?: string;
   createdAt: string;
   /** ISO time after which the link is refused (the TTL deletes it some time later). */
   validUntil: string;
@@ -54,7 +59,7 @@ export async function issueLinkToken(
   memberId: string,
   purpose: LinkPurpose,
   validForSeconds: number,
-  extra: { relayId?: string; invitationExecution?: string } = {},
+  extra: { relayId?: string; invitationExecution?: string; memberUid?: string } = {},
 ) {
   const token = randomBytes(32).toString('base64url');
   const now = new Date();

@@ -1,15 +1,18 @@
 /**
- * Registration step 6: the member followed the link. Make the profile active (listed, `createdAt` and
- * `emailVerifiedAt` set, the task token and TTL removed) and move the submissions made under the registration's
- * anonymous id to the member. Both parts are safe to repeat: a retry finds the member already active and moves
- * whatever is still under the anonymous id.
+ * Registration step 6: the member followed the link. In one transaction, make the profile active (listed,
+ * `createdAt` and `emailVerifiedAt` set, the task token and TTL removed) and reserve its address, which pending
+ * registrations never hold: the first registration of an address to be verified takes it, and a later one fails
+ * here with EmailAlreadyRegistered (and is released). Then claim the submissions made under the registration's
+ * anonymous id, but only those that gave this verified address: an anonymous id is public (every view of a
+ * submission shows it), so it proves nothing by itself. Both parts are safe to repeat: a retry finds the member
+ * already active and claims whatever is still under the anonymous id.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { documentClient, tableName } from '../core/aws-clients.js';
 import { WorkflowTaskError, rethrowAwsError, taskErrors } from '../core/errors.js';
-import { indexKeys, keys } from '../core/keys.js';
+import { indexKeys, keys, normalizeEmail } from '../core/keys.js';
 import { MemberIdSchema, type MemberItem } from '../core/members/model.js';
 import { deleteRegistrationRequest } from '../core/members/registration-request.js';
 import { parseTaskInput } from '../core/task-input.js';
@@ -36,42 +39,89 @@ export const handler = async (event: unknown) => {
 };
 
 async function activate(memberId: string, executionName: string, verifiedAt: string): Promise<MemberItem> {
-  try {
-    const result = await documentClient.send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: keys.member(memberId),
-        UpdateExpression:
-          'SET #status = :active, createdAt = :at, emailVerifiedAt = :at, updatedAt = :now, ' +
-          'gsi1pk = :gsi1pk, gsi1sk = :gsi1sk REMOVE verificationTaskToken, expiresAt, registrationExecution',
-        ConditionExpression: '#status = :pending AND registrationExecution = :execution',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':active': 'active',
-          ':pending': 'pending',
-          ':execution': executionName,
-          ':at': verifiedAt,
-          ':now': new Date().toISOString(),
-          ':gsi1pk': indexKeys.activeMember(memberId).gsi1pk,
-          ':gsi1sk': indexKeys.activeMember(memberId).gsi1sk,
-        },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return result.Attributes as MemberItem;
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    // A retry after the update succeeded: the member is already active with this verification time.
-    const current = await documentClient.send(
-      new GetCommand({ TableName: tableName(), Key: keys.member(memberId) }),
-    );
-    const member = current.Item as MemberItem | undefined;
-    if (member?.status === 'active' && member.emailVerifiedAt === verifiedAt) return member;
+  const { Item } = await documentClient.send(
+    new GetCommand({ TableName: tableName(), Key: keys.member(memberId), ConsistentRead: true }),
+  );
+  const pending = Item as MemberItem | undefined;
+  // A retry after the transaction succeeded: the member is already active with this verification time.
+  if (pending?.status === 'active' && pending.emailVerifiedAt === verifiedAt) return pending;
+  if (pending?.status !== 'pending' || pending.registrationExecution !== executionName) {
     throw new WorkflowTaskError(taskErrors.invalidInput, 'No pending registration for this execution');
   }
+  const now = new Date().toISOString();
+  try {
+    await documentClient.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: tableName(),
+              Key: keys.member(memberId),
+              UpdateExpression:
+                'SET #status = :active, createdAt = :at, emailVerifiedAt = :at, updatedAt = :now, ' +
+                'gsi1pk = :gsi1pk, gsi1sk = :gsi1sk REMOVE verificationTaskToken, expiresAt, ' +
+                'registrationExecution, verificationValidUntil',
+              ConditionExpression: '#status = :pending AND registrationExecution = :execution',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: {
+                ':active': 'active',
+                ':pending': 'pending',
+                ':execution': executionName,
+                ':at': verifiedAt,
+                ':now': now,
+                ':gsi1pk': indexKeys.activeMember(memberId).gsi1pk,
+                ':gsi1sk': indexKeys.activeMember(memberId).gsi1sk,
+              },
+            },
+          },
+          {
+            Put: {
+              TableName: tableName(),
+              Item: {
+                ...keys.memberEmail(pending.email),
+                entity: 'member-email',
+                memberId,
+                memberUid: pending.uid,
+                registrationExecution: executionName,
+                createdAt: now,
+                updatedAt: now,
+              },
+              // Free, or already ours (a reservation made before addresses were taken at activation).
+              ConditionExpression: 'attribute_not_exists(pk) OR registrationExecution = :execution',
+              ExpressionAttributeValues: { ':execution': executionName },
+            },
+          },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof TransactionCanceledException)) throw error;
+    const [profile, address] = (error.CancellationReasons ?? []).map(
+      (reason) => reason.Code === 'ConditionalCheckFailed',
+    );
+    if (address && !profile) {
+      throw new WorkflowTaskError(
+        taskErrors.emailAlreadyRegistered,
+        'The email address is already registered',
+      );
+    }
+    if (profile) return activate(memberId, executionName, verifiedAt);
+    throw new WorkflowTaskError(taskErrors.retryable, 'Activation transaction cancelled');
+  }
+  return {
+    ...pending,
+    status: 'active',
+    createdAt: verifiedAt,
+    emailVerifiedAt: verifiedAt,
+    updatedAt: now,
+  };
 }
 
-/** Re-homes every submission filed under the anonymous id: the submitter becomes the verified member. */
+/**
+ * Re-homes the submissions filed under the anonymous id that gave the member's verified address: their submitter
+ * becomes the verified member (the address is dropped with the rest of the anonymous submitter block). Others stay
+ * anonymous and are never shown to the member.
+ */
 async function moveAnonymousSubmissions(anonymousId: string, member: MemberItem): Promise<number> {
   let moved = 0;
   let startKey: Record<string, unknown> | undefined;
@@ -86,6 +136,8 @@ async function moveAnonymousSubmissions(anonymousId: string, member: MemberItem)
       }),
     );
     for (const submission of page.Items ?? []) {
+      const given = (submission.submitter as { email?: unknown } | undefined)?.email;
+      if (typeof given !== 'string' || normalizeEmail(given) !== normalizeEmail(member.email)) continue;
       await documentClient.send(
         new UpdateCommand({
           TableName: tableName(),

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { documentClient, tableName } from '../core/aws-clients.js';
 import { WorkflowTaskError, rethrowAwsError } from '../core/errors.js';
 import { keys } from '../core/keys.js';
+import { memberRelayKey, recipientKeyOf } from '../core/relay/model.js';
 import { getMemberProfile, getRelay, relayErrors } from '../core/relay/store.js';
 import { parseTaskInput } from '../core/task-input.js';
 
@@ -20,9 +21,11 @@ export const handler = async (event: unknown) => {
   const consent = relay.senderKind === 'member' ? 'consentMembers' : 'consentStudents';
   const contactable =
     recipient?.status === 'active' &&
+    // Still the profile the request was made to (not a later owner of an erased member's id).
+    memberRelayKey(recipient) === recipientKeyOf(relay) &&
     recipient.consent[consent]?.granted === true &&
     relay.senderMemberId !== relay.recipientId &&
-    !(await isBlocked(relay.recipientId, relay.senderKey));
+    !(await isBlocked(recipientKeyOf(relay), relay.senderKey));
   if (!contactable) {
     throw new WorkflowTaskError(
       relayErrors.notContactable,
@@ -32,12 +35,12 @@ export const handler = async (event: unknown) => {
   return { contactable: true };
 };
 
-async function isBlocked(recipientId: string, senderKey: string): Promise<boolean> {
+async function isBlocked(recipientKey: string, senderKey: string): Promise<boolean> {
   try {
     const { Item } = await documentClient.send(
       new GetCommand({
         TableName: tableName(),
-        Key: keys.relayBlock(recipientId, senderKey),
+        Key: keys.relayBlock(recipientKey, senderKey),
         ConsistentRead: true,
       }),
     );

@@ -1,6 +1,7 @@
 /**
- * Relay: the request has ended. Record the outcome and forget what is no longer needed: the message, the subject
- * and the student's name and address are removed; ids, times and the outcome stay for the retention period.
+ * Relay: the request has ended. Record the outcome and forget what is no longer needed: the message, the subject,
+ * the student's name and address, and both member ids are removed; the relay keys (a profile's never-reused uid,
+ * or a student address's hash), times and the outcome stay for the retention period.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -26,7 +27,7 @@ export const handler = async (event: unknown) => {
         UpdateExpression:
           'SET outcome = :outcome, updatedAt = :now, expiresAt = :expiry' +
           (result.limit ? ', #limit = :limit' : '') +
-          ' REMOVE message, subject, studentName, studentEmail, verificationTaskToken',
+          ' REMOVE message, subject, studentName, studentEmail, verificationTaskToken, recipientId, senderMemberId',
         // The first close wins: a request that has ended keeps its outcome, and a missing one needs nothing.
         ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(outcome)',
         ExpressionAttributeNames: result.limit ? { '#limit': 'limit' } : undefined,

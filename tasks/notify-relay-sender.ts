@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { renderEmail, type EmailContent } from '../core/email/render.js';
 import { sendEmail } from '../core/email/send.js';
-import { RelayResultSchema, type RelayItem, type RelayResult } from '../core/relay/model.js';
+import { RelayResultSchema, memberRelayKey, type RelayItem, type RelayResult } from '../core/relay/model.js';
 import { getMemberProfile, getRelay } from '../core/relay/store.js';
 import { parseTaskInput } from '../core/task-input.js';
 
@@ -63,5 +63,8 @@ async function addressOf(relay: RelayItem): Promise<{ email: string; name: strin
       : undefined;
   }
   const member = relay.senderMemberId ? await getMemberProfile(relay.senderMemberId) : undefined;
-  return member ? { email: member.email, name: member.fullName } : undefined;
+  // Only the sender's own profile: a later owner of their id is told nothing about their request.
+  return member && memberRelayKey(member) === relay.senderKey
+    ? { email: member.email, name: member.fullName }
+    : undefined;
 }

@@ -74,13 +74,6 @@ export const taskFunctions: readonly TaskFunction[] = [
     timeoutSeconds: 30,
     access: { table: 'readwrite' },
   },
-  {
-    name: 'send-duplicate-registration-notice',
-    entry: 'tasks/send-duplicate-registration-notice.ts',
-    description: 'Registration: tell the owner of an address that someone tried to register with it',
-    timeoutSeconds: 20,
-    access: { table: 'readwrite', sendEmail: true },
-  },
   // First-email relay (statemachines/first-email-relay.asl.json)
   {
     name: 'load-relay-request',

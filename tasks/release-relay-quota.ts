@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { documentClient, tableName } from '../core/aws-clients.js';
 import { rethrowAwsError } from '../core/errors.js';
 import { keys } from '../core/keys.js';
+import { recipientKeyOf } from '../core/relay/model.js';
 import { getRelay } from '../core/relay/store.js';
 import { parseTaskInput } from '../core/task-input.js';
 
@@ -42,11 +43,11 @@ export const handler = async (event: unknown) => {
             },
           },
           decrement(keys.senderDailyLimit(relay.senderKey, day)),
-          decrement(keys.recipientDailyLimit(relay.recipientId, day)),
+          decrement(keys.recipientDailyLimit(recipientKeyOf(relay), day)),
           {
             Delete: {
               TableName: tableName(),
-              Key: keys.pairLimit(relay.senderKey, relay.recipientId),
+              Key: keys.pairLimit(relay.senderKey, recipientKeyOf(relay)),
               ConditionExpression: 'relayId = :relayId',
               ExpressionAttributeValues: { ':relayId': relayId },
             },

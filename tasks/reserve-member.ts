@@ -1,10 +1,14 @@
 /**
- * Registration step 2: reserve the member id and the email address in one transaction (a pending profile and an
- * email-uniqueness item), so neither can be taken twice. A retry of this same execution finds its own reservation
- * and succeeds; anyone else's gets MemberAlreadyExists or EmailAlreadyRegistered.
+ * Registration step 2: reserve the member id (a pending profile, written once with a conditional write). A retry
+ * of this same execution finds its own reservation and succeeds; anyone else's gets MemberAlreadyExists.
+ *
+ * The address is not reserved here but when the registration is verified (`activate-member.ts`): a registration
+ * nobody verifies must not keep the address's owner from registering (audit finding 11), and a registration naming
+ * a registered address must look, from the outside, exactly like one naming a free address (finding 7).
  */
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { documentClient, tableName } from '../core/aws-clients.js';
 import { WorkflowTaskError, rethrowAwsError, taskErrors } from '../core/errors.js';
@@ -31,6 +35,7 @@ export const handler = async (event: unknown) => {
     ...keys.member(memberId),
     entity: 'member',
     id: memberId,
+    uid: randomUUID(),
     status: 'pending',
     fullName: registration.fullName,
     email: registration.email,
@@ -45,58 +50,22 @@ export const handler = async (event: unknown) => {
     registrationExecution: executionName,
     expiresAt: epochSeconds(new Date(startedAt)) + input.pendingForSeconds + TTL_MARGIN_SECONDS,
   };
-  const emailItem = {
-    ...keys.memberEmail(registration.email),
-    entity: 'member-email',
-    memberId,
-    registrationExecution: executionName,
-    createdAt: startedAt,
-    updatedAt: startedAt,
-  };
   try {
     await documentClient.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: tableName(),
-              Item: profile,
-              ConditionExpression: 'attribute_not_exists(pk)',
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            },
-          },
-          {
-            Put: {
-              TableName: tableName(),
-              Item: emailItem,
-              ConditionExpression: 'attribute_not_exists(pk)',
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            },
-          },
-        ],
+      new PutCommand({
+        TableName: tableName(),
+        Item: profile,
+        ConditionExpression: 'attribute_not_exists(pk)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
   } catch (error) {
-    if (error instanceof TransactionCanceledException) explainConflict(error, executionName);
+    if (error instanceof ConditionalCheckFailedException) {
+      // A retry of this execution after its write succeeded: the reservation is ours.
+      if (error.Item?.registrationExecution?.S === executionName) return { reserved: true };
+      throw new WorkflowTaskError(taskErrors.memberAlreadyExists, 'Member already exists');
+    }
     rethrowAwsError(error);
   }
   return { reserved: true };
 };
-
-/** Returns when the conflict is this execution's own earlier write (a retry); throws the domain error otherwise. */
-function explainConflict(error: TransactionCanceledException, executionName: string): void {
-  const [profileReason, emailReason] = error.CancellationReasons ?? [];
-  const ownedByUs = (reason: typeof profileReason) =>
-    reason?.Code !== 'ConditionalCheckFailed' || reason.Item?.registrationExecution?.S === executionName;
-  if (profileReason?.Code === 'ConditionalCheckFailed' && !ownedByUs(profileReason)) {
-    throw new WorkflowTaskError(taskErrors.memberAlreadyExists, 'Member already exists');
-  }
-  if (emailReason?.Code === 'ConditionalCheckFailed' && !ownedByUs(emailReason)) {
-    throw new WorkflowTaskError(taskErrors.emailAlreadyRegistered, 'The email address is already registered');
-  }
-  const bothOurs =
-    profileReason?.Code === 'ConditionalCheckFailed' && emailReason?.Code === 'ConditionalCheckFailed';
-  if (bothOurs) return;
-  // Cancelled for another reason (a conflicting transaction, throttling): safe to retry.
-  throw new WorkflowTaskError(taskErrors.retryable, 'Reservation transaction cancelled');
-}

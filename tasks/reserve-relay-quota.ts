@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { documentClient, tableName } from '../core/aws-clients.js';
 import { WorkflowTaskError, rethrowAwsError, taskErrors } from '../core/errors.js';
 import { epochSeconds, keys } from '../core/keys.js';
-import type { RelayLimit } from '../core/relay/model.js';
+import { recipientKeyOf, type RelayLimit } from '../core/relay/model.js';
 import { relaySettings } from '../core/relay/settings.js';
 import { getRelay, relayErrors } from '../core/relay/store.js';
 import { parseTaskInput } from '../core/task-input.js';
@@ -54,12 +54,12 @@ export const handler = async (event: unknown) => {
             },
           },
           counter(keys.senderDailyLimit(relay.senderKey, day), settings.senderDailyLimit),
-          counter(keys.recipientDailyLimit(relay.recipientId, day), settings.recipientDailyLimit),
+          counter(keys.recipientDailyLimit(recipientKeyOf(relay), day), settings.recipientDailyLimit),
           {
             Put: {
               TableName: tableName(),
               Item: {
-                ...keys.pairLimit(relay.senderKey, relay.recipientId),
+                ...keys.pairLimit(relay.senderKey, recipientKeyOf(relay)),
                 entity: 'relay-pair',
                 relayId,
                 createdAt: now.toISOString(),

@@ -14,7 +14,7 @@ import { sendEmail } from '../core/email/send.js';
 import { WorkflowTaskError, rethrowAwsError, taskErrors } from '../core/errors.js';
 import { keys } from '../core/keys.js';
 import { issueLinkToken } from '../core/links.js';
-import type { RelayItem } from '../core/relay/model.js';
+import { memberRelayKey, recipientKeyOf, type RelayItem } from '../core/relay/model.js';
 import { getMemberProfile, getRelay, relayErrors } from '../core/relay/store.js';
 import { parseTaskInput } from '../core/task-input.js';
 
@@ -27,7 +27,8 @@ export const handler = async (event: unknown) => {
   const relay = await getRelay(relayId);
   if (relay.sentAt) return { sent: true, alreadySent: true };
   const recipient = await getMemberProfile(relay.recipientId);
-  if (recipient?.status !== 'active') {
+  // Still the profile the request was made to: an erased member's id registered again is someone else.
+  if (recipient?.status !== 'active' || memberRelayKey(recipient) !== recipientKeyOf(relay)) {
     throw new WorkflowTaskError(
       relayErrors.notContactable,
       "This member can't be contacted through the network",
@@ -83,7 +84,8 @@ async function describeSender(relay: RelayItem) {
     };
   }
   const member = relay.senderMemberId ? await getMemberProfile(relay.senderMemberId) : undefined;
-  if (member?.status !== 'active')
+  // The sender's own profile, not a later owner of their id (whose address must not become the Reply-To).
+  if (member?.status !== 'active' || memberRelayKey(member) !== relay.senderKey)
     throw new WorkflowTaskError(taskErrors.invalidInput, 'The sender is not a member');
   return {
     name: member.fullName,

@@ -97,5 +97,7 @@ function authenticated(
 ): AuthenticatedMember {
   if (!member) throw new HttpError(401, authMessages.memberGone);
   if (!isSessionValid(session) || member.status !== 'active') throw new HttpError(401, authMessages.invalid);
+  // A session of an erased member whose id someone has registered since: not a session of this member's.
+  if (session.memberUid !== member.uid) throw new HttpError(401, authMessages.memberGone);
   return { member, sessionId: session.sessionId, expiresAt: session.validUntil };
 }

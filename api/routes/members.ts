@@ -29,6 +29,7 @@ import {
 import {
   ConsentSchema,
   MemberIdSchema,
+  RegistrableMemberIdSchema,
   RegistrationSchema,
   limits,
   maskEmail,
@@ -47,6 +48,7 @@ import { HttpError, validationErrorHook } from '../errors.js';
 import { ErrorSchema, ValidationErrorSchema, json } from '../openapi-shapes.js';
 import { takeSignInEmail } from '../../core/sign-in-limit.js';
 import { storeRegistrationRequest } from '../../core/members/registration-request.js';
+import { emailVerification } from '../../core/members/verification.js';
 
 type MemberEnv = { Variables: AuthVariables };
 
@@ -138,6 +140,11 @@ const MemberUpdateBodySchema = z
 
 const MemberIdParams = z.object({
   id: MemberIdSchema.openapi({ param: { name: 'id', in: 'path' }, example: 'fred_bloggs' }),
+});
+
+/** A new registration's id: also outside the namespaces of erased members' and anonymous submitters' ids. */
+const RegistrationParams = z.object({
+  id: RegistrableMemberIdSchema.openapi({ param: { name: 'id', in: 'path' }, example: 'fred_bloggs' }),
 });
 
 // ------------------------------------------------------------------------------------------------ responses
@@ -232,7 +239,7 @@ const registerRoute = createRoute({
   summary: 'Register: starts the registration workflow, which emails a verification link',
   middleware: [limitBody] as const,
   request: {
-    params: MemberIdParams,
+    params: RegistrationParams,
     body: { required: true, content: { 'application/json': { schema: RegistrationBodySchema } } },
   },
   responses: {
@@ -280,9 +287,12 @@ const loginRoute = createRoute({
   path: '/member/{id}/login',
   tags: ['members'],
   summary: 'Emails a login link (valid 1 hour, single use) to the stored address',
+  description:
+    'For a registration still waiting for its email verification, emails a new verification link instead (the ' +
+    'earlier one stops working), within the same daily allowance.',
   request: { params: MemberIdParams },
   responses: {
-    200: json(OkSchema, 'Link sent'),
+    200: json(OkSchema, 'Link sent (a new verification link for a pending registration)'),
     404: json(ErrorSchema, memberMessages.notFound),
     422: errors.validation,
     429: json(ErrorSchema, memberMessages.tooManySignInEmails),
@@ -363,7 +373,9 @@ async function activeMember(memberId: string): Promise<MemberItem> {
 
 async function emailLoginLink(member: MemberItem): Promise<void> {
   const siteUrl = requiredEnv('SITE_URL');
-  const { token } = await issueLinkToken(member.id, 'login', LOGIN_LINK_VALID_SECONDS);
+  const { token } = await issueLinkToken(member.id, 'login', LOGIN_LINK_VALID_SECONDS, {
+    memberUid: member.uid,
+  });
   const email = renderEmail({
     subject: 'Your login link for the New Theatre alumni site',
     greeting: `Hello ${member.fullName},`,
@@ -379,6 +391,27 @@ async function emailLoginLink(member: MemberItem): Promise<void> {
   } catch (error) {
     if (error instanceof WorkflowTaskError && error.name === taskErrors.retryable) {
       logger.warn('Login email not sent', { reason: error.message });
+      throw new HttpError(503, memberMessages.emailUnavailable);
+    }
+    throw error;
+  }
+}
+
+/**
+ * lumina's way to resend a registration's link: `POST /member/{id}/login` for a registration still waiting. A new
+ * link replaces the earlier one (which stops working), valid until the registration's wait ends; or nothing, when
+ * the workflow has not yet sent its own first email or the address is an active member's. The answer is the same
+ * "OK" in every case, as for an active member: it tells nobody more than `POST /member/{id}`'s 409 does.
+ */
+async function resendVerification(member: MemberItem): Promise<void> {
+  if (!member.verificationTaskToken || !member.verificationValidUntil) return;
+  if (Date.parse(member.verificationValidUntil) <= Date.now()) return;
+  try {
+    const outcome = await emailVerification(member, member.verificationValidUntil, false);
+    if (!outcome.sent) logger.info('Verification link not resent', { reason: outcome.reason });
+  } catch (error) {
+    if (error instanceof WorkflowTaskError && error.name === taskErrors.retryable) {
+      logger.warn('Verification email not resent', { reason: error.message });
       throw new HttpError(503, memberMessages.emailUnavailable);
     }
     throw error;
@@ -433,12 +466,14 @@ export function registerMemberRoutes(app: OpenAPIHono): void {
   });
 
   members.openapi(loginRoute, async (c) => {
-    const member = await activeMember(c.req.valid('param').id);
+    const member = await getMember(c.req.valid('param').id);
+    if (!member) throw new HttpError(404, memberMessages.notFound);
     // Anyone may ask (lumina's contract): a daily allowance keeps that from flooding the member's inbox.
     if (!(await takeSignInEmail(keys.memberPartition(member.id)))) {
       throw new HttpError(429, memberMessages.tooManySignInEmails);
     }
-    await emailLoginLink(member);
+    if (member.status === 'active') await emailLoginLink(member);
+    else await resendVerification(member);
     return c.json('OK' as const, 200);
   });
 

@@ -12,12 +12,12 @@ import { canModerate, canReadSubmissions } from '../../core/staff/rules.js';
 import {
   SUBMISSION_STATUSES,
   submissionLimits,
-  plainText,
   toReviewView,
   toSubmissionView,
   type SubmissionItem,
   type SubmissionStatus,
 } from '../../core/submissions/model.js';
+import { plainText } from '../../core/text.js';
 import { decide, submissionMessages } from '../../core/submissions/review-requests.js';
 import { submissionSettings } from '../../core/submissions/settings.js';
 import { moderationQueue } from '../../core/submissions/listing.js';

@@ -266,7 +266,7 @@ export function registerRelayRoutes(app: OpenAPIHono, options: RelayRouteOptions
     const executionArn = await startContactRequest({
       kind: 'member',
       recipientId: id,
-      senderMemberId: member.id,
+      sender: member,
       ...(subject === undefined ? {} : { subject }),
       message,
     });

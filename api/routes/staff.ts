@@ -63,6 +63,7 @@ import { STAFF_TOKEN_KEY } from '../moderation-page.js';
 import { tokenActionPage, type SessionResult } from '../pages.js';
 import { takeSignInEmail } from '../../core/sign-in-limit.js';
 import { keys } from '../../core/keys.js';
+import { singleLine } from '../../core/text.js';
 
 type StaffEnv = { Variables: StaffVariables };
 
@@ -148,7 +149,7 @@ const InviteBodySchema = z
     z
       .object({
         email: z.email().max(254),
-        name: z.string().trim().min(1).max(200),
+        name: singleLine(200),
         permissions: PermissionsSchema,
       })
       .superRefine((body, context) => {

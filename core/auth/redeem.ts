@@ -12,6 +12,8 @@ import { epochSeconds, keys, type ItemKey } from '../keys.js';
 import { LINK_TOKEN_PATTERN, claimLink, hashLinkToken, releaseLinkClaim, type LinkItem } from '../links.js';
 import { logger } from '../logger.js';
 import { getMember } from '../members/account.js';
+import type { MemberItem } from '../members/model.js';
+import { activeOwnerOf } from '../members/verification.js';
 import { SESSION_LIFETIME_SECONDS, createSession, newSessionId, type SessionVia } from './sessions.js';
 
 export const linkMessages = {
@@ -78,9 +80,9 @@ export async function redeemLink(
   });
   if (!claimed) throw new LinkAlreadyUsedError();
   try {
-    if (found.purpose === 'verify') await completeVerification(found.memberId);
-    else await assertCanLogIn(found.memberId);
-    const session = await createSession(found.memberId, via, sessionId);
+    const member =
+      found.purpose === 'verify' ? await completeVerification(found, token) : await assertCanLogIn(found);
+    const session = await createSession(found.memberId, via, sessionId, member.uid);
     await settle(key, sessionId);
     logger.info('Link redeemed', { memberId: found.memberId, purpose: found.purpose, via });
     return { memberId: found.memberId, ...session };
@@ -118,10 +120,19 @@ async function settle(key: ItemKey, sessionId: string): Promise<void> {
     .catch((error: unknown) => logger.warn('Could not mark a link redemption settled', { error }));
 }
 
-async function assertCanLogIn(memberId: string): Promise<void> {
-  const member = await getMember(memberId);
-  if (!member) throw new HttpError(401, authMessages.memberGone);
+/**
+ * A link was issued for one profile (its `uid`): an erased member's link finds no member, and after someone else
+ * has registered the same id it finds a different profile, which is no member of the link's either.
+ */
+function isLinksProfile(member: MemberItem | undefined, link: LinkItem): member is MemberItem {
+  return member !== undefined && member.uid === link.memberUid;
+}
+
+async function assertCanLogIn(link: LinkItem): Promise<MemberItem> {
+  const member = await getMember(link.memberId);
+  if (!isLinksProfile(member, link)) throw new HttpError(401, authMessages.memberGone);
   if (member.status !== 'active') throw new HttpError(401, linkMessages.invalid);
+  return member;
 }
 
 /** Names Step Functions answers with when the task no longer waits: the registration's wait has timed out. */
@@ -130,12 +141,19 @@ const ENDED_TASK_ERRORS = new Set(['TaskTimedOut', 'TaskDoesNotExist']);
 /**
  * Resumes the registration workflow waiting on this member's verification, then waits until its next task has
  * activated the member (the session must not outrun the activation: the site reads the profile right away).
+ * Only the latest link emailed for the registration works (a resend replaces the earlier one), and none once the
+ * address belongs to another member (the first registration of an address to be verified takes it).
  */
-async function completeVerification(memberId: string): Promise<void> {
-  const member = await getMember(memberId);
-  if (!member) throw new HttpError(401, linkMessages.expired);
+async function completeVerification(link: LinkItem, token: string): Promise<MemberItem> {
+  const member = await getMember(link.memberId);
+  if (!isLinksProfile(member, link)) throw new HttpError(401, linkMessages.expired);
+  // A link a resend has replaced, before or after the activation.
+  if (member.verificationLinkHash !== undefined && member.verificationLinkHash !== hashLinkToken(token)) {
+    throw new HttpError(401, linkMessages.expired);
+  }
   // Already active: a retry after a slow activation (this link was released), so the email is proven anyway.
-  if (member.status === 'active') return;
+  if (member.status === 'active') return member;
+  if (await activeOwnerOf(member.email, member.id)) throw new HttpError(401, linkMessages.expired);
   if (!member.verificationTaskToken) {
     throw new HttpError(
       503,
@@ -152,20 +170,27 @@ async function completeVerification(memberId: string): Promise<void> {
   } catch (error) {
     if (!(error instanceof Error && ENDED_TASK_ERRORS.has(error.name))) throw error;
     // Either the registration expired, or an earlier attempt of ours resumed it and activation has happened.
-    if ((await getMember(memberId))?.status !== 'active') throw new HttpError(401, linkMessages.expired);
-    return;
+    const now = await getMember(link.memberId);
+    if (!isLinksProfile(now, link) || now.status !== 'active') throw new HttpError(401, linkMessages.expired);
+    return now;
   }
-  await waitUntilActive(memberId);
+  return waitUntilActive(link);
 }
 
-async function waitUntilActive(memberId: string): Promise<void> {
+async function waitUntilActive(link: LinkItem): Promise<MemberItem> {
   const deadline = Date.now() + ACTIVATION_WAIT_MS;
   for (;;) {
-    if ((await getMember(memberId))?.status === 'active') return;
+    const member = await getMember(link.memberId);
+    if (isLinksProfile(member, link) && member.status === 'active') return member;
+    // Released: the activation failed for good (another member took the address a moment before).
+    if (!isLinksProfile(member, link)) throw new HttpError(401, linkMessages.expired);
     if (Date.now() >= deadline) break;
     await new Promise((resolve) => setTimeout(resolve, ACTIVATION_POLL_INTERVAL_MS));
   }
-  logger.warn('Member not active after verification', { memberId, waitedMs: ACTIVATION_WAIT_MS });
+  logger.warn('Member not active after verification', {
+    memberId: link.memberId,
+    waitedMs: ACTIVATION_WAIT_MS,
+  });
   throw new HttpError(
     503,
     'Your email address is confirmed, but activating your membership is taking longer than expected. ' +

@@ -31,6 +31,8 @@ export interface SessionItem {
   sk: string;
   entity: 'session';
   memberId: string;
+  /** The `uid` of the profile the session was opened for: it counts for that profile only (never a later one). */
+  memberUid?: string;
   sessionId: string;
   via: SessionVia;
   createdAt: string;
@@ -57,6 +59,7 @@ export async function createSession(
   memberId: string,
   via: SessionVia,
   sessionId: string = newSessionId(),
+  memberUid?: string,
 ): Promise<CreatedSession> {
   const now = new Date();
   // Whole seconds, so the item's validUntil and the token's `exp` are the same instant.
@@ -66,6 +69,7 @@ export async function createSession(
     ...keys.session(memberId, sessionId),
     entity: 'session',
     memberId,
+    ...(memberUid === undefined ? {} : { memberUid }),
     sessionId,
     via,
     createdAt: now.toISOString(),

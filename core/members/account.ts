@@ -14,9 +14,10 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { documentClient, tableName } from '../aws-clients.js';
-import { indexKeys, keys, type ItemKey } from '../keys.js';
+import { indexKeys, keys, normalizeEmail, type ItemKey } from '../keys.js';
+import { memberRelayKey } from '../relay/model.js';
 import { applyConsent, type ConsentLedgerEntry } from './consent.js';
-import type { Consent, MemberItem } from './model.js';
+import { FORMER_MEMBER_PREFIX, type Consent, type MemberItem } from './model.js';
 
 type Item = Record<string, unknown>;
 
@@ -83,11 +84,17 @@ export async function consentLedger(memberId: string): Promise<ConsentLedgerEntr
   return items as unknown as ConsentLedgerEntry[];
 }
 
-/** Submissions filed under the member's id and under the anonymous ids they registered with. */
-async function submissionsOf(member: Pick<MemberItem, 'id' | 'anonymousIds'>): Promise<Item[]> {
-  const submitterIds = [...new Set([member.id, ...(member.anonymousIds ?? [])])];
-  const pages = await Promise.all(
-    submitterIds.map((submitterId) =>
+/**
+ * The member's submissions: those filed under their id (theirs, or claimed at activation), and those filed under
+ * the anonymous id they registered with that gave their (verified) address, such as ones sent anonymously after
+ * registering. An anonymous id alone proves nothing (it is shown with every submission): submissions under it from
+ * anyone else are not the member's, are never exported to them, and are left alone by their erasure.
+ */
+async function submissionsOf(member: Pick<MemberItem, 'id' | 'email' | 'anonymousIds'>): Promise<Item[]> {
+  const ownAddress = normalizeEmail(member.email);
+  const anonymousIds = (member.anonymousIds ?? []).filter((id) => id !== member.id);
+  const [own, ...anonymous] = await Promise.all(
+    [member.id, ...anonymousIds].map((submitterId) =>
       queryAll({
         IndexName: 'gsi1',
         KeyConditionExpression: 'gsi1pk = :pk',
@@ -95,7 +102,14 @@ async function submissionsOf(member: Pick<MemberItem, 'id' | 'anonymousIds'>): P
       }),
     ),
   );
-  return pages.flat().filter((item) => item.entity === 'submission');
+  const givenAddress = (item: Item) => (item.submitter as { email?: unknown } | undefined)?.email;
+  return [
+    ...(own ?? []),
+    ...anonymous.flat().filter((item) => {
+      const given = givenAddress(item);
+      return typeof given === 'string' && normalizeEmail(given) === ownAddress;
+    }),
+  ].filter((item) => item.entity === 'submission');
 }
 
 export interface ProfileChanges {
@@ -270,12 +284,28 @@ export async function eraseMember(memberId: string, currentSessionId?: string): 
 
   // 1. Personal fields of their submissions (which stay, attributed to a former member).
   const submissions = await submissionsOf(profile);
-  const pseudonym = `former-member-${randomUUID()}`;
+  const pseudonym = `${FORMER_MEMBER_PREFIX}${randomUUID()}`;
   for (const submission of submissions) {
     await anonymizeSubmission({ pk: String(submission.pk), sk: String(submission.sk) }, pseudonym);
   }
 
-  // 2. Consent ledger, other sessions and anything else in the partition, except the profile and this session.
+  // 2. Their relay records: the pair records of first emails they sent and the blocks they made (keyed by their
+  // profile's uid, so nothing would pass to a later owner of the id anyway; this removes them rather than orphan
+  // them). Records that name them on the other side (pairs of first emails they received, blocks of them) stay,
+  // keyed by a uid no profile has any more: the other member's protection, about nobody identifiable.
+  const relayKey = memberRelayKey(profile);
+  const relayItems = await Promise.all(
+    [keys.pairLimit(relayKey, '').pk, keys.relayBlock(relayKey, '').pk].map((pk) =>
+      queryAll({
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ProjectionExpression: 'pk, sk',
+      }),
+    ),
+  );
+  await deleteAll(relayItems.flat().map((item) => ({ pk: String(item.pk), sk: String(item.sk) })));
+
+  // 3. Consent ledger, other sessions and anything else in the partition, except the profile and this session.
   const currentSessionKey = currentSessionId ? keys.session(memberId, currentSessionId) : undefined;
   const partition = await memberPartition(memberId);
   await deleteAll(
@@ -284,7 +314,7 @@ export async function eraseMember(memberId: string, currentSessionId?: string): 
       .filter((key) => key.sk !== keys.member(memberId).sk && key.sk !== currentSessionKey?.sk),
   );
 
-  // 3. The profile, its email reservation, this session and the audit entry, together.
+  // 4. The profile, its email reservation, this session and the audit entry, together.
   let emailKey: ItemKey | undefined = keys.memberEmail(profile.email);
   for (let attempt = 1; ; attempt += 1) {
     const outcome = await removeProfile(memberId, emailKey, currentSessionKey);

@@ -4,6 +4,7 @@
  * a workflow can be started by anything holding the permission).
  */
 import { z } from 'zod';
+import { singleLine } from '../text.js';
 
 export const CONSENT_NAMES = ['consentNews', 'consentNetwork', 'consentMembers', 'consentStudents'] as const;
 export type ConsentName = (typeof CONSENT_NAMES)[number];
@@ -12,6 +13,21 @@ export type ConsentName = (typeof CONSENT_NAMES)[number];
 export const MemberIdSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'Member id must be 1-64 lower-case letters, digits, "_" or "-"');
+
+/** The id an erased member's submissions are filed under (`core/members/account.ts`): never a member's id. */
+export const FORMER_MEMBER_PREFIX = 'former-member-';
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * An id someone may register: a member id outside the namespaces the system files submissions under by itself.
+ * Erasure's pseudonyms (`former-member-<uuid>`) and anonymous submitters' ids (UUIDs) are submitter ids too, so
+ * registering one would make its submissions (text, moderators' reasons, withdrawal) that member's.
+ */
+export const RegistrableMemberIdSchema = MemberIdSchema.refine(
+  (id) => !id.startsWith(FORMER_MEMBER_PREFIX),
+  `Member id must not start with "${FORMER_MEMBER_PREFIX}"`,
+).refine((id) => !UUID_PATTERN.test(id), 'Member id must not be a UUID');
 
 export const ConsentSchema = z.object({
   consentNews: z.boolean(),
@@ -44,7 +60,7 @@ export const limits = {
 
 export const RegistrationSchema = z.object({
   anonymousId: z.uuid('anonymousId must be a UUID'),
-  fullName: z.string().trim().min(1, 'Full name must not be empty').max(limits.fullName),
+  fullName: singleLine(limits.fullName),
   email: z.email('value is not a valid email address').max(limits.email),
   yearOfGraduation: YearOfGraduationSchema.optional().transform((year) => year ?? null),
   consent: ConsentSchema,
@@ -53,7 +69,7 @@ export type Registration = z.infer<typeof RegistrationSchema>;
 
 /** Input of the registration workflow, as the API starts it (deterministic: no timestamps, so retries dedupe). */
 export const RegistrationRequestSchema = z.object({
-  memberId: MemberIdSchema,
+  memberId: RegistrableMemberIdSchema,
   registration: RegistrationSchema,
 });
 export type RegistrationRequest = z.infer<typeof RegistrationRequestSchema>;
@@ -72,6 +88,12 @@ export interface MemberItem {
   sk: string;
   entity: 'member';
   id: string;
+  /**
+   * This profile's own identity, a random UUID given when the registration is reserved and never reused: links,
+   * sessions and relay records are bound to it, so none of them passes to whoever registers the same id after an
+   * erasure. Never shown. Absent only on profiles written before it existed.
+   */
+  uid?: string;
   status: MemberStatus;
   fullName: string;
   email: string;
@@ -88,6 +110,10 @@ export interface MemberItem {
   /** Pending only: the registration execution's name and its verification task token (a credential). */
   registrationExecution?: string;
   verificationTaskToken?: string;
+  /** Pending only: when the registration's wait for its link ends. */
+  verificationValidUntil?: string;
+  /** The hash of the one verification link that works (kept after activation, so an earlier one never does). */
+  verificationLinkHash?: string;
   /** Pending only: TTL, a safety net should the workflow's own clean-up never run. */
   expiresAt?: number;
   gsi1pk?: string;

@@ -9,12 +9,12 @@ import { z } from 'zod';
 import { documentClient, tableName } from '../aws-clients.js';
 import { WorkflowTaskError, rethrowAwsError, taskErrors } from '../errors.js';
 import { epochSeconds, keys } from '../keys.js';
-import { MemberIdSchema, RegistrationSchema, type Registration } from './model.js';
+import { RegistrableMemberIdSchema, RegistrationSchema, type Registration } from './model.js';
 import { verificationTimeoutSeconds } from './settings.js';
 
 /** The registration workflow's input. */
 export const RegistrationStartSchema = z.object({
-  memberId: MemberIdSchema,
+  memberId: RegistrableMemberIdSchema,
   requestId: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/),
 });
 export type RegistrationStart = z.infer<typeof RegistrationStartSchema>;

@@ -20,8 +20,11 @@ import { HttpError } from '../http-error.js';
 import { epochSeconds, keys } from '../keys.js';
 import { claimLink, hashLinkToken, releaseLinkClaim, type LinkItem, type LinkPurpose } from '../links.js';
 import { logger } from '../logger.js';
+import { getMember } from '../members/account.js';
 import {
   RelayResultSchema,
+  memberRelayKey,
+  recipientKeyOf,
   relayExecutionName,
   studentSenderKey,
   type RelayItem,
@@ -44,7 +47,13 @@ export const relayMessages = {
 } as const;
 
 export type NewContactRequest =
-  | { kind: 'member'; recipientId: string; senderMemberId: string; subject?: string; message: string }
+  | {
+      kind: 'member';
+      recipientId: string;
+      sender: { id: string; uid?: string };
+      subject?: string;
+      message: string;
+    }
   | {
       kind: 'student';
       recipientId: string;
@@ -61,6 +70,8 @@ export type NewContactRequest =
 export async function startContactRequest(request: NewContactRequest): Promise<string> {
   const relayId = randomUUID();
   const now = new Date();
+  // The recipient is the profile that holds the id now; a request outliving it must not reach a later one.
+  const recipient = await getMember(request.recipientId);
   const ttl =
     request.kind === 'member'
       ? MEMBER_REQUEST_TTL_SECONDS
@@ -70,9 +81,10 @@ export async function startContactRequest(request: NewContactRequest): Promise<s
     entity: 'relay',
     relayId,
     recipientId: request.recipientId,
+    ...(recipient ? { recipientKey: memberRelayKey(recipient) } : {}),
     senderKind: request.kind,
     ...(request.kind === 'member'
-      ? { senderKey: request.senderMemberId, senderMemberId: request.senderMemberId }
+      ? { senderKey: memberRelayKey(request.sender), senderMemberId: request.sender.id }
       : {
           senderKey: studentSenderKey(request.studentEmail),
           studentName: request.studentName,
@@ -257,7 +269,9 @@ export async function reportRelay(token: string): Promise<void> {
   const link = await validRelayLink(token, 'relay-report');
   const relay = await findRelay(link.relayId);
   if (!relay) throw new HttpError(401, linkMessages.expired);
-  if (relay.recipientId !== link.memberId) throw new HttpError(401, linkMessages.invalid);
+  // A closed request no longer names its recipient's id; its link still names the request.
+  if (relay.recipientId && relay.recipientId !== link.memberId)
+    throw new HttpError(401, linkMessages.invalid);
   const now = new Date().toISOString();
   try {
     await documentClient.send(
@@ -276,7 +290,7 @@ export async function reportRelay(token: string): Promise<void> {
             // No TTL: a block lasts as long as the member. A second report keeps the first one's time and relay.
             Update: {
               TableName: tableName(),
-              Key: keys.relayBlock(relay.recipientId, relay.senderKey),
+              Key: keys.relayBlock(recipientKeyOf(relay), relay.senderKey),
               UpdateExpression:
                 'SET entity = :entity, createdAt = if_not_exists(createdAt, :now), updatedAt = :now, ' +
                 'relayId = if_not_exists(relayId, :relayId)',

@@ -53,11 +53,23 @@ export interface RelayItem {
   sk: string;
   entity: 'relay';
   relayId: string;
+  /**
+   * The recipient's member id. Only while the request runs: closing it removes this and `senderMemberId`, so the
+   * record kept for the retention period names no member id (ids are reused after an erasure).
+   */
   recipientId: string;
+  /**
+   * The recipient's profile as limits, pair records and blocks know it (`memberRelayKey`), fixed when the request
+   * is made. Absent on requests made before it existed, and when the id named no member.
+   */
+  recipientKey?: string;
   senderKind: 'member' | 'student';
-  /** Member id, or for a student `student:<sha256 of the address>`: limits and blocks key on it, not on the address. */
+  /**
+   * The sender as limits and blocks know it: a member's `memberRelayKey`, or for a student
+   * `student:<sha256 of the address>` (never the address itself).
+   */
   senderKey: string;
-  /** Member senders only. */
+  /** Member senders only, while the request runs. */
   senderMemberId?: string;
   createdAt: string;
   updatedAt: string;
@@ -91,6 +103,20 @@ export const RelayResultSchema = z.object({
   limit: z.enum(['sender-daily', 'recipient-daily', 'pair']).optional(),
 });
 export type RelayResult = z.infer<typeof RelayResultSchema>;
+
+/**
+ * A member as relay limits, pair records and blocks know them: their profile's never-reused `uid`, not their
+ * member id, which an erasure frees for someone else to register (who must inherit none of it). Profiles made
+ * before the `uid` existed keep their id (member ids contain no colon, so the two cannot meet).
+ */
+export function memberRelayKey(member: { id: string; uid?: string }): string {
+  return member.uid ? `member:${member.uid}` : member.id;
+}
+
+/** The recipient's key of a request (its member id for requests made before `recipientKey` existed). */
+export function recipientKeyOf(relay: Pick<RelayItem, 'recipientKey' | 'recipientId'>): string {
+  return relay.recipientKey ?? relay.recipientId;
+}
 
 export function studentSenderKey(email: string): string {
   return `student:${createHash('sha256').update(normalizeEmail(email)).digest('hex')}`;

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { YearOfGraduationSchema } from '../members/model.js';
+import { plainText, singleLine } from '../text.js';
 
 export const SUBMISSION_TYPES = ['message', 'show', 'bio'] as const;
 export type SubmissionType = (typeof SUBMISSION_TYPES)[number];
@@ -39,24 +40,6 @@ export const submissionLimits = {
   showField: 200,
   links: 5,
 } as const;
-
-/** Text a person may write: no control characters but line breaks and tabs. */
-export const plainText = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1, 'Must not be empty')
-    .max(max)
-    .refine(
-      // Matching control characters is the point of this expression.
-      // eslint-disable-next-line no-control-regex
-      (value) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value),
-      'Must not contain control characters',
-    );
-
-/** One line (names, subjects): line breaks are refused outright. */
-export const singleLine = (max: number) =>
-  plainText(max).refine((value) => !/[\r\n]/.test(value), 'Must be a single line');
 
 const webUrl = (max: number) =>
   z

@@ -61,13 +61,16 @@ async function putMember(options: TestMemberOptions, status: 'active' | 'pending
         }),
   };
   await put(member);
-  await put({
-    ...keys.memberEmail(email),
-    entity: 'member-email',
-    memberId: options.id,
-    createdAt: at,
-    updatedAt: at,
-  });
+  // A pending registration holds no address: it is taken when the registration is verified.
+  if (status === 'active') {
+    await put({
+      ...keys.memberEmail(email),
+      entity: 'member-email',
+      memberId: options.id,
+      createdAt: at,
+      updatedAt: at,
+    });
+  }
   for (const entry of entries) await put(entry);
   return member;
 }

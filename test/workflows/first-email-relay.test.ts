@@ -159,23 +159,32 @@ describe('first-email relay', () => {
     // The execution never carried the message or an address; the request item keeps neither once it ended.
     expectNoTraceOf([recipient.email, sender.email, 'Do you remember', 'The 1979 panto'], events);
     const stored = await relayItem(relayId);
-    expect(stored).toMatchObject({
-      outcome: 'sent',
-      relayId,
-      recipientId: recipient.id,
-      senderKey: sender.id,
-    });
+    expect(stored).toMatchObject({ outcome: 'sent', relayId, senderKey: sender.id });
     expect(stored.sentAt).toEqual(expect.any(String));
+    // Member ids are reused after an erasure: the record kept for the retention period names none.
     for (const field of [
       'message',
       'subject',
       'studentEmail',
       'studentName',
       'verificationTaskToken',
+      'recipientId',
+      'senderMemberId',
     ] as const) {
       expect(stored).not.toHaveProperty(field);
     }
     expect(stored.expiresAt).toBeGreaterThan(item.expiresAt);
+  });
+
+  it('a request outliving its recipient’s profile reaches nobody: the id now holds another profile', async () => {
+    const sender = await member('sender');
+    const recipient = await member('reused', { consentMembers: true, consentStudents: true });
+    // Made to the profile that held the id before (an erased member's uid); a new profile holds it now.
+    const { executionArn } = await fromMember(sender, recipient, { recipientKey: `member:${randomUUID()}` });
+    const { result } = await outcome(executionArn);
+    expect(result).toEqual({ outcome: 'not-contactable' });
+    expect(statePath(await historyOf(sfn.client, executionArn))).toContain('MarkNotContactable');
+    expect(await emailsTo(env.sesUrl, recipient.email)).toEqual([]);
   });
 
   it('no consent: nothing is sent, and the outcome is the neutral not-contactable', async () => {

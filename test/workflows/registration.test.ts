@@ -125,11 +125,14 @@ describe('registration workflow', () => {
   it('happy path: reserves, records consent, emails a link, activates on verification and welcomes', async () => {
     const fullName = `<b>Fred</b> "O'Bloggs" & co`;
     const body = registration({ fullName });
-    const anonymousSubmissions = ['s1', 's2'].map((id) => ({
-      ...keys.submission(`${body.anonymousId}-${id}`),
+    // Under the registration's anonymous id: two that gave its address (in any case), one that gave another and
+    // one that gave none. Only the first two are the registrant's (the anonymous id alone proves nothing).
+    const given = [body.email, body.email.toUpperCase(), 'someone.else@bloggs.example', undefined];
+    const anonymousSubmissions = given.map((email, index) => ({
+      ...keys.submission(`${body.anonymousId}-s${index}`),
       entity: 'submission',
-      submitter: { id: body.anonymousId, verified: false, name: 'Fred' },
-      ...indexKeys.submitterSubmission(body.anonymousId, new Date().toISOString(), id),
+      submitter: { id: body.anonymousId, verified: false, name: 'Fred', ...(email ? { email } : {}) },
+      ...indexKeys.submitterSubmission(body.anonymousId, new Date().toISOString(), `s${index}`),
     }));
     for (const item of anonymousSubmissions) {
       await documentClient.send(new PutCommand({ TableName: env.tableName, Item: item }));
@@ -186,14 +189,14 @@ describe('registration workflow', () => {
       ['consentStudents', false, 'registration'],
     ]);
 
-    for (const submission of anonymousSubmissions) {
-      const moved = await documentClient.send(
+    for (const [index, submission] of anonymousSubmissions.entries()) {
+      const stored = await documentClient.send(
         new GetCommand({ TableName: env.tableName, Key: { pk: submission.pk, sk: submission.sk } }),
       );
-      expect(moved.Item).toMatchObject({
-        gsi1pk: indexKeys.submitterPartition('fred_bloggs'),
-        submitter: { id: 'fred_bloggs', verified: true, name: fullName },
-      });
+      if (index < 2) {
+        expect(stored.Item).toMatchObject({ gsi1pk: indexKeys.submitterPartition('fred_bloggs') });
+        expect(stored.Item?.submitter).toEqual({ id: 'fred_bloggs', verified: true, name: fullName });
+      } else expect(stored.Item).toEqual(submission);
     }
 
     const emails = await awaitEmails(env.sesUrl, body.email, 2);
@@ -245,22 +248,69 @@ describe('registration workflow', () => {
     expect(await emailsTo(env.sesUrl, body.email)).toEqual([]);
   });
 
-  it('duplicate email: fails with EmailAlreadyRegistered and tells only the address owner', async () => {
-    const ownerEmail = `owner.${randomUUID().slice(0, 8)}@bloggs.example`;
-    await putActiveMember('address_owner', ownerEmail);
-    const { executionArn } = await register('newcomer', registration({ email: ownerEmail.toUpperCase() }));
-    const execution = await sfn.finished(executionArn);
-    expect(execution).toMatchObject({ status: 'FAILED', error: 'EmailAlreadyRegistered' });
-    expect(statePath(await historyOf(sfn.client, executionArn))).toEqual([
+  it('an address that is a member’s: holds the id like any registration, tells only the owner, then expires', async () => {
+    process.env.VERIFICATION_TIMEOUT_SECONDS = '600';
+    try {
+      const ownerEmail = `owner.${randomUUID().slice(0, 8)}@bloggs.example`;
+      await putActiveMember('address_owner', ownerEmail);
+      const { executionArn } = await register('newcomer', registration({ email: ownerEmail.toUpperCase() }));
+      const [notice] = await awaitEmails(env.sesUrl, ownerEmail);
+      expect(notice!.subject).toBe('Someone tried to register with your email address');
+      expect(notice!.body.text).toContain('address_owner');
+      expect(notice!.body.text).not.toMatch(/token=/);
+      // From the outside the id is pending, as for a free address; no link exists to complete it.
+      expect(await getMember('newcomer')).toMatchObject({ status: 'pending' });
+      expect((await getMember('newcomer'))?.verificationLinkHash).toBeUndefined();
+
+      const execution = await sfn.finished(executionArn);
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(statePath(await historyOf(sfn.client, executionArn))).toEqual([
+        'ValidateRegistration',
+        'ReserveMember',
+        'RecordConsent',
+        'AwaitVerification',
+        'ReleaseExpired',
+        'RegistrationExpired',
+      ]);
+      expect(await getMember('newcomer')).toBeUndefined();
+      const address = await documentClient.send(
+        new GetCommand({ TableName: env.tableName, Key: keys.memberEmail(ownerEmail) }),
+      );
+      expect(address.Item?.memberId).toBe('address_owner');
+      expect(await emailsTo(env.sesUrl, ownerEmail)).toHaveLength(1);
+    } finally {
+      delete process.env.VERIFICATION_TIMEOUT_SECONDS;
+    }
+  });
+
+  it('two pending registrations of one address: the first verified takes it, the other fails and is released', async () => {
+    const email = `shared.${randomUUID().slice(0, 8)}@bloggs.example`;
+    const first = await register('first_claim', registration({ email }));
+    const second = await register('second_claim', registration({ email }));
+    await awaitEmails(env.sesUrl, email, 2);
+    // Both wait: a pending registration holds no address.
+    expect(await getMember('first_claim')).toMatchObject({ status: 'pending' });
+    expect(await getMember('second_claim')).toMatchObject({ status: 'pending' });
+
+    await verify('second_claim', email, 2);
+    expect((await sfn.finished(second.executionArn)).status).toBe('SUCCEEDED');
+    await verify('first_claim', email, 2);
+    const failed = await sfn.finished(first.executionArn);
+    expect(failed).toMatchObject({ status: 'FAILED', error: 'RegistrationFailed' });
+    expect(statePath(await historyOf(sfn.client, first.executionArn))).toEqual([
       'ValidateRegistration',
       'ReserveMember',
-      'NotifyAddressOwner',
-      'EmailTaken',
+      'RecordConsent',
+      'AwaitVerification',
+      'ActivateMember',
+      'ReleaseAfterFailure',
+      'RegistrationFailed',
     ]);
-    expect(await getMember('newcomer')).toBeUndefined();
-    const [notice] = await awaitEmails(env.sesUrl, ownerEmail);
-    expect(notice!.subject).toBe('Someone tried to register with your email address');
-    expect(notice!.body.text).toContain('address_owner');
+    expect(await partition('first_claim')).toEqual([]);
+    const address = await documentClient.send(
+      new GetCommand({ TableName: env.tableName, Key: keys.memberEmail(email) }),
+    );
+    expect(address.Item?.memberId).toBe('second_claim');
   });
 
   it('verification timeout: releases the id and the address, which can then be registered again', async () => {
