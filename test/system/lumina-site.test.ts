@@ -41,6 +41,7 @@ const page = {
   targetUrl: `https://history.newtheatre.org.uk/people/${ada.id}`,
 };
 let anonymousSubmissionId: string;
+let claimedSubmissionId: string;
 
 describe("a lumina-era site's flows, unchanged", () => {
   it('submits anonymously before registering, with null for the optional submitter fields', async () => {
@@ -61,6 +62,17 @@ describe("a lumina-era site's flows, unchanged", () => {
       status: 'pending',
     });
     anonymousSubmissionId = response.body.id;
+
+    // The same visitor again, this time giving the address they later register with: the one registration claims.
+    const withAddress = await call('POST', '/submissions/message', {
+      body: {
+        ...page,
+        message: 'And in the 1995 one.',
+        submitter: { id: site.anonymousId, name: 'Ada L', email: ada.email },
+      },
+    });
+    expect(withAddress.status).toBe(200);
+    claimedSubmissionId = withAddress.body.id;
   });
 
   it('registers with a camelCase body and with a snake_case one', async () => {
@@ -91,13 +103,20 @@ describe("a lumina-era site's flows, unchanged", () => {
     expect(snake).toEqual({ status: 200, body: 'OK' });
   });
 
-  // Resending a link before verification (`POST /member/{id}/login` while the registration waits) is issue 11's
-  // registration item, built on another branch: its step belongs here, between registering and following the link.
-  it.todo('resends the verification link with POST /member/{id}/login before the link is followed');
+  it('resends the verification link with POST /member/{id}/login before the link is followed', async () => {
+    const [first] = await awaitEmails(system.urls.inbox, ada.email);
+    expect(await call('POST', `/member/${ada.id}/login`)).toEqual({ status: 200, body: 'OK' });
+    const [, resent] = await awaitEmails(system.urls.inbox, ada.email, 2);
+    expect(linkTokenIn(resent!)).not.toBe(linkTokenIn(first!));
+    // Only the newest link works: the first one is refused, and changes nothing.
+    expect(await call('GET', `/member/${ada.id}`, { token: linkTokenIn(first!) })).toMatchObject({
+      status: 401,
+    });
+  });
 
   it('follows the emailed link: the link token is the Bearer token from then on', async () => {
-    const [verification] = await awaitEmails(system.urls.inbox, ada.email);
-    site.token = linkTokenIn(verification!);
+    const emails = await awaitEmails(system.urls.inbox, ada.email, 2);
+    site.token = linkTokenIn(emails.at(-1)!);
 
     const profile = await call('GET', `/member/${ada.id}`, { token: site.token });
     expect(profile).toMatchObject({
@@ -167,7 +186,7 @@ describe("a lumina-era site's flows, unchanged", () => {
     expect(cleared).toMatchObject({ status: 200, body: { phone: null, consent } });
   });
 
-  it('lists submissions as a JSON array, newest first, with the anonymous one moved to the member; stats', async () => {
+  it('lists submissions as a JSON array, newest first, with the anonymous one that gave the address moved to the member; stats', async () => {
     const mine = await call('POST', '/submissions/message', {
       token: site.token,
       body: { ...page, subject: 'Costumes', message: 'I made the costumes.', submitter: null },
@@ -179,8 +198,10 @@ describe("a lumina-era site's flows, unchanged", () => {
     expect(Array.isArray(listed.body)).toBe(true);
     expect(listed.body.map((submission: { id: string }) => submission.id)).toEqual([
       mine.body.id,
-      anonymousSubmissionId,
+      claimedSubmissionId,
     ]);
+    // The one that gave no address proves nothing about who sent it: it stays under the anonymous id.
+    expect(listed.body).not.toContainEqual(expect.objectContaining({ id: anonymousSubmissionId }));
     expect(await call('GET', `/submissions/member/${ada.id}/stats`, { token: site.token })).toEqual({
       status: 200,
       body: { count: 2 },
