@@ -4,6 +4,7 @@
  * `core/staff/rules.ts`. A staff user another may not see is "not found" (404), never "forbidden": a site admin
  * cannot probe for users outside their sites. Every staff route takes a staff session token only.
  */
+import { randomUUID } from 'node:crypto';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
@@ -62,7 +63,7 @@ import { ErrorSchema, ValidationErrorSchema, json } from '../openapi-shapes.js';
 import { STAFF_TOKEN_KEY } from '../moderation-page.js';
 import { tokenActionPage, type SessionResult } from '../pages.js';
 import { takeSignInEmail } from '../../core/sign-in-limit.js';
-import { keys } from '../../core/keys.js';
+import { indexKeys, keys } from '../../core/keys.js';
 
 type StaffEnv = { Variables: StaffVariables };
 
@@ -460,8 +461,53 @@ async function managedTarget(actor: AuthenticatedStaff, staffId: string) {
   return target;
 }
 
+/**
+ * May `actor` change user `staffId` from `before` to `after`? 404 when they may not see the user, 403 when the
+ * change is not theirs to make. Anyone may give up their own permissions, never raise them.
+ */
+function authorisePermissionChange(
+  actor: AuthenticatedStaff,
+  staffId: string,
+  before: readonly Scope[],
+  after: readonly Scope[],
+): void {
+  if (!canSee(actor.scopes, actor.staff.id, staffId, before))
+    throw new HttpError(404, staffMessages.notFound);
+  const refusal = checkPermissionChange(actor.scopes, actor.staff.id, staffId, before, after);
+  if (refusal === 'raise-own') throw new HttpError(403, staffMessages.raiseOwn);
+  if (staffId === actor.staff.id) return;
+  if (!canManage(actor.scopes, actor.staff.id, staffId, before) || refusal) {
+    throw new HttpError(403, authMessages.forbidden);
+  }
+}
+
 function isNamed(error: unknown, name: string): boolean {
   return error instanceof Error && error.name === name;
+}
+
+/** Whether the caller may see the staff user holding `email` (true when nobody holds it any more). */
+async function canSeeOwnerOf(actor: AuthenticatedStaff, email: string): Promise<boolean> {
+  const owner = await findStaffByEmail(email);
+  if (!owner) return true;
+  return canSee(actor.scopes, actor.staff.id, owner.id, await scopesOf(owner.id));
+}
+
+/** What `POST /staff` answers for an invitation it did not make (see the invite handler): a new id, nothing stored. */
+function unsentInvitation(email: string, name: string, invitedBy: string): StaffItem {
+  const id = randomUUID();
+  const at = new Date().toISOString();
+  return {
+    ...keys.staff(id),
+    entity: 'staff',
+    id,
+    email,
+    name: name.trim(),
+    status: 'invited',
+    createdAt: at,
+    updatedAt: at,
+    invitedBy,
+    ...indexKeys.staffUser(email),
+  };
 }
 
 /** `<PUBLIC_API_URL>/staff/signin?token=...`: the API's own page (staff have no site of their own). */
@@ -554,8 +600,14 @@ export function registerStaffRoutes(app: OpenAPIHono): void {
     try {
       invited = await createInvitation({ email, name, scopes, invitedBy: actor.staff.id });
     } catch (error) {
-      if (isNamed(error, 'StaffEmailTaken')) throw new HttpError(409, staffMessages.emailTaken);
-      throw error;
+      if (!isNamed(error, 'StaffEmailTaken')) throw error;
+      if (await canSeeOwnerOf(actor, email)) throw new HttpError(409, staffMessages.emailTaken);
+      // The address is a staff user's whom the caller may not see: a 409 would reveal them (a site admin could
+      // probe any address). Answer as an invitation would, but store and send nothing.
+      logger.warn('Staff invitation refused: the address belongs to a user the inviter cannot see', {
+        invitedBy: actor.staff.id,
+      });
+      return c.json(toStaffView(unsentInvitation(email, name, actor.staff.id), scopes), 201);
     }
     const executionName = invited.invitationExecution ?? staffInvitationExecutionName(invited.id);
     if (executionName !== invited.invitationExecution)
@@ -574,20 +626,15 @@ export function registerStaffRoutes(app: OpenAPIHono): void {
   staff.openapi(permissionsRoute, async (c) => {
     const actor = requireStaff(c);
     const { id } = c.req.valid('param');
-    const target = await visibleTarget(actor, id);
     const after = toScopes(c.req.valid('json').permissions);
-    const self = id === actor.staff.id;
-    const refusal = checkPermissionChange(actor.scopes, actor.staff.id, id, target.scopes, after);
-    if (refusal === 'raise-own') throw new HttpError(403, staffMessages.raiseOwn);
-    // Anyone may give up their own permissions; anything else needs a manager whose grants cover the change.
-    if (!self && !canManage(actor.scopes, actor.staff.id, id, target.scopes)) {
-      throw new HttpError(403, authMessages.forbidden);
-    }
-    if (!self && refusal) throw new HttpError(403, authMessages.forbidden);
     try {
-      const changed = await replaceScopes(id, after, actor.staff.id);
+      // Authorised against the scopes each attempt of the change reads, so a concurrent change cannot slip in
+      // between the check and the write.
+      const changed = await replaceScopes(id, after, actor.staff.id, (target) =>
+        authorisePermissionChange(actor, id, target.scopes, after),
+      );
       logger.info('Staff permissions changed', { staffId: id, by: actor.staff.id, after: changed.after });
-      return c.json(toStaffView(target.staff, changed.after), 200);
+      return c.json(toStaffView(changed.staff, changed.after), 200);
     } catch (error) {
       if (isNamed(error, 'LastNetworkAdmin')) throw new HttpError(409, staffMessages.lastNetworkAdmin);
       if (isNamed(error, 'StaffNotFound')) throw new HttpError(404, staffMessages.notFound);

@@ -13,17 +13,16 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.js';
 import { createSession } from '../../core/auth/sessions.js';
-import { createStaffSession } from '../../core/auth/staff-sessions.js';
 import { generateSigningKeyJwk } from '../../core/auth/signing-key.js';
 import { issueLinkToken } from '../../core/links.js';
 import type { Scope } from '../../core/staff/model.js';
-import { bootstrapNetworkAdmin, scopesOf } from '../../core/staff/repository.js';
+import { bootstrapNetworkAdmin } from '../../core/staff/repository.js';
 import type { Submitter } from '../../core/submissions/model.js';
 import { submit } from '../../core/submissions/review-requests.js';
 import { useLocalAws } from '../helpers/aws-env.js';
 import { startLocalSfn, type LocalSfn } from '../helpers/local-stepfunctions.js';
 import { putActiveMember } from '../helpers/members.js';
-import { putActiveStaff, putInvitedStaff, uniqueEmail } from '../helpers/staff.js';
+import { putActiveStaff, putInvitedStaff, staffSessionFor, uniqueEmail } from '../helpers/staff.js';
 
 // ------------------------------------------------------------------------------------------------ principals
 
@@ -115,8 +114,7 @@ beforeAll(async () => {
     staffIds[name as PrincipalName] = (await putActiveStaff(scopes, name)).id;
   }
   for (const [name, staffId] of Object.entries(staffIds) as [PrincipalName, string][]) {
-    const staffSession = async () =>
-      (await createStaffSession(staffId, await scopesOf(staffId))).sessionToken;
+    const staffSession = () => staffSessionFor(staffId);
     principals[name] = { name, token: await staffSession(), freshToken: staffSession };
   }
 
