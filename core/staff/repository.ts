@@ -291,13 +291,13 @@ export async function replaceScopes(
   staffId: string,
   scopes: Scope[],
   grantedBy: string,
-  authorise: (current: StaffAccess) => void = () => undefined,
+  authorise: (current: StaffAccess) => void | Promise<void> = () => undefined,
 ): Promise<{ staff: StaffItem; before: Scope[]; after: Scope[] }> {
   const after = checkedScopes(scopes);
   for (let attempt = 1; ; attempt++) {
     const current = await readStaffAccess(staffId);
     if (!current) throw new StaffNotFound();
-    authorise(current);
+    await authorise(current);
     const { staff, scopes: before } = current;
     const added = after.filter((scope) => !before.includes(scope));
     const removed = before.filter((scope) => !after.includes(scope));

@@ -353,8 +353,12 @@ describe('listing and inviting', () => {
         body: { detail: texts.forbidden },
       });
     }
+    // Taken by a user the caller may see (here, themself): 409. (One they may not see: test/api/staff-security.)
     expect(
-      await call('POST', '/staff', { token, body: body({ sites: { history: ['admin'] } }, admin.email) }),
+      await call('POST', '/staff', {
+        token,
+        body: body({ sites: { history: ['admin'] } }, historyAdmin.email),
+      }),
     ).toMatchObject({ status: 409, body: { detail: staffMessages.emailTaken } });
     // snake_case keys are accepted.
     const created = await call('POST', '/staff', {
