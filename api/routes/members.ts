@@ -375,7 +375,7 @@ async function emailLoginLink(member: MemberItem): Promise<void> {
     await sendEmail(member.email, email);
   } catch (error) {
     if (error instanceof WorkflowTaskError && error.name === taskErrors.retryable) {
-      logger.warn('Login email not sent', { reason: error.message });
+      logger.warn('Login email not sent', { error: error.name, reason: error.message });
       throw new HttpError(503, memberMessages.emailUnavailable);
     }
     throw error;

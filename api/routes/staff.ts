@@ -21,6 +21,7 @@ import { renderEmail } from '../../core/email/render.js';
 import { stopExecutionByName } from '../../core/executions.js';
 import { sendEmail } from '../../core/email/send.js';
 import { issueLinkToken } from '../../core/links.js';
+import { errorName } from '../../core/errors.js';
 import { logger } from '../../core/logger.js';
 import {
   PermissionsSchema,
@@ -535,7 +536,7 @@ async function emailSigninLink(staff: StaffItem): Promise<void> {
     });
     await sendEmail(staff.email, email);
   } catch (error) {
-    logger.error('Staff sign-in email not sent', { staffId: staff.id, error });
+    logger.error('Staff sign-in email not sent', { staffId: staff.id, error: errorName(error) });
   }
 }
 

@@ -4,18 +4,21 @@
  * found, deterministically), the SES emulator and the real staff-invitation ASL on the local runtime.
  */
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetExecutionHistoryCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../api/app.js';
 import { staffMessages } from '../../api/routes/staff.js';
 import { generateSigningKeyJwk } from '../../core/auth/signing-key.js';
 import { documentClient, tableName } from '../../core/aws-clients.js';
 import { keys } from '../../core/keys.js';
+import { logger } from '../../core/logger.js';
 import { hashLinkToken, releaseLinkClaim, type LinkItem } from '../../core/links.js';
 import { bootstrapNetworkAdmin, findStaffByEmail, getStaff, scopesOf } from '../../core/staff/repository.js';
 import { useLocalAws, type LocalAwsEnv } from '../helpers/aws-env.js';
 import { startFaultProxy, type FaultProxy, type ProxiedRequest } from '../helpers/fault-proxy.js';
 import { awaitEmails, emailsTo, type StoredEmail } from '../helpers/inbox.js';
 import { eventually, startLocalSfn, type LocalSfn } from '../helpers/local-stepfunctions.js';
+import { putActiveMember } from '../helpers/members.js';
 import { putActiveStaff, staffSessionFor, uniqueEmail } from '../helpers/staff.js';
 
 const PUBLIC_API_URL = 'https://api.alumni.example.org';
@@ -23,6 +26,7 @@ const expired = 'This link has expired';
 
 let env: LocalAwsEnv;
 let dynamo: FaultProxy;
+let ses: FaultProxy;
 let sfn: LocalSfn;
 let app: ReturnType<typeof createApp>;
 let admin: { id: string; email: string; token: string };
@@ -32,6 +36,8 @@ beforeAll(async () => {
   // Every DynamoDB request of this file (the API's and the workflow tasks') goes through the proxy.
   dynamo = await startFaultProxy(env.dynamoDbEndpoint);
   process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.url;
+  ses = await startFaultProxy(env.sesUrl);
+  process.env.AWS_ENDPOINT_URL_SES = ses.url;
   sfn = await startLocalSfn();
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_SFN: sfn.server.url,
@@ -56,6 +62,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await sfn?.stop();
   await dynamo?.stop();
+  await ses?.stop();
 });
 
 // ------------------------------------------------------------------------------------------------ helpers
@@ -365,5 +372,86 @@ describe('finding 9: POST /staff by a site admin for an address they may not see
       status: 409,
       body: { detail: staffMessages.emailTaken },
     });
+  });
+});
+
+// ------------------------------------------------------------------------------------------------ SES errors
+
+describe('SES errors in logs and execution histories', () => {
+  /** What SES answers in its sandbox for an unverified recipient: the message names the address. */
+  const messageRejected = (address: string) => ({
+    status: 400,
+    contentType: 'text/xml',
+    body:
+      '<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Sender</Type>' +
+      '<Code>MessageRejected</Code><Message>Email address is not verified. The following identities failed ' +
+      `the check in region US-EAST-1: ${address}</Message></Error>` +
+      '<RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>',
+  });
+
+  /** Every line the logger writes while `run` runs, at every level. */
+  async function logLinesOf(run: () => Promise<void>): Promise<string> {
+    const lines: string[] = [];
+    logger.setLogLevel('DEBUG');
+    const spies = [process.stdout, process.stderr].map((stream) =>
+      vi.spyOn(stream, 'write').mockImplementation(((chunk: unknown) => {
+        lines.push(String(chunk));
+        return true;
+      }) as never),
+    );
+    try {
+      await run();
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+      logger.setLogLevel('ERROR');
+    }
+    return lines.join('');
+  }
+
+  it('a refused staff sign-in email, member login email and invitation email log SES’s error name, not the address', async () => {
+    const staff = await putActiveStaff(['site:history:moderate'], 'refused');
+    const memberId = `refused_${Date.now()}`;
+    const memberEmail = `${memberId}@example.com`;
+    await putActiveMember({ id: memberId, email: memberEmail });
+    const invitee = uniqueEmail('refused-invitee');
+    let invitedId = '';
+
+    const logged = await logLinesOf(async () => {
+      ses.failNext(1, messageRejected(staff.email));
+      expect(await call('POST', '/staff/login', { body: { email: staff.email } })).toEqual({
+        status: 200,
+        body: 'OK',
+      });
+      ses.failNext(1, messageRejected(memberEmail));
+      expect((await call('POST', `/member/${memberId}/login`)).status).toBe(500);
+      ses.failNext(1, messageRejected(invitee));
+      const invited = await call('POST', '/staff', {
+        token: admin.token,
+        body: { email: invitee, name: 'Ref Used', permissions: { sites: { history: ['moderate'] } } },
+      });
+      expect(invited.status).toBe(201);
+      invitedId = (invited.body as { id: string }).id;
+      // The invitation workflow fails on the refusal and removes the invitation.
+      await eventually(async () => ((await findStaffByEmail(invitee)) ? undefined : true));
+    });
+
+    expect(logged).toContain('Staff sign-in email not sent');
+    expect(logged).toContain('Unhandled error');
+    expect(logged).toContain('MessageRejected');
+    for (const address of [staff.email, memberEmail, invitee]) expect(logged).not.toContain(address);
+
+    const { executions = [] } = await sfn.client.send(
+      new ListExecutionsCommand({ stateMachineArn: process.env.STAFF_INVITATION_STATE_MACHINE_ARN }),
+    );
+    const execution = executions.find((candidate) =>
+      candidate.name?.startsWith(`staff-invite-${invitedId}-`),
+    );
+    expect(execution?.status).toBe('FAILED');
+    const history = JSON.stringify(
+      (await sfn.client.send(new GetExecutionHistoryCommand({ executionArn: execution!.executionArn })))
+        .events,
+    );
+    expect(history).toContain('MessageRejected');
+    expect(history).not.toContain(invitee);
   });
 });
