@@ -20,6 +20,7 @@
  * network admin count   STAFF-NETWORK-ADMINS COUNT                 (active network admins: the last one stays)
  * relay request         RELAY#<relayId>      RELAY                 (message and sender address only until sent)
  * relay limit counter   LIMIT#<scope>#<key>  <yyyy-mm-dd> or PAIR  (conditional counters, race-free)
+ * sign-in allowance     LIMIT#SIGNIN#<who>   ALLOWANCE             (when it is whole again: refills gradually)
  * relay block           BLOCK#<recipientId>  <senderKey>           (a reported sender may not contact again)
  */
 export interface ItemKey {
@@ -92,10 +93,10 @@ export const keys = {
     pk: `LIMIT#STUDENT#${senderKey}`,
     sk: day,
   }),
-  /** Sign-in emails sent to a member or staff user on a UTC day (`MEMBER#id` / `STAFF#id` as the principal). */
-  signInEmailLimit: (principal: string, day: string): ItemKey => ({
+  /** The sign-in email allowance of a member or staff user (`MEMBER#id` / `STAFF#id` as the principal). */
+  signInAllowance: (principal: string): ItemKey => ({
     pk: `LIMIT#SIGNIN#${principal}`,
-    sk: day,
+    sk: 'ALLOWANCE',
   }),
   relayBlock: (recipientId: string, senderKey: string): ItemKey => ({
     pk: `BLOCK#${recipientId}`,

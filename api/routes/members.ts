@@ -45,7 +45,7 @@ import { authMessages, type AuthVariables } from '../auth/contract.js';
 import { authenticateStaff, staffWithScope } from '../auth/staff-middleware.js';
 import { HttpError, validationErrorHook } from '../errors.js';
 import { ErrorSchema, ValidationErrorSchema, json } from '../openapi-shapes.js';
-import { takeSignInEmail } from '../../core/sign-in-limit.js';
+import { returnSignInEmail, takeSignInEmail } from '../../core/sign-in-limit.js';
 import { storeRegistrationRequest } from '../../core/members/registration-request.js';
 
 type MemberEnv = { Variables: AuthVariables };
@@ -59,8 +59,6 @@ export const memberMessages = {
   concurrentChange: 'The member was changed by another request; reload it and try again',
   emailUnavailable: 'The email could not be sent; please try again later',
   tooLarge: 'Request body too large',
-  tooManySignInEmails:
-    'This member has been sent as many sign-in emails today as we send. Please try again tomorrow.',
 } as const;
 
 /** A login link is valid for an hour (lumina's link was a 90-day session token). */
@@ -279,10 +277,12 @@ const loginRoute = createRoute({
   summary: 'Emails a login link (valid 1 hour, single use) to the stored address',
   request: { params: MemberIdParams },
   responses: {
-    200: json(OkSchema, 'Link sent'),
+    200: json(
+      OkSchema,
+      'Link sent; or, when the allowance is used up, nothing sent: the newest link already sent still works',
+    ),
     404: json(ErrorSchema, memberMessages.notFound),
     422: errors.validation,
-    429: json(ErrorSchema, memberMessages.tooManySignInEmails),
     503: json(ErrorSchema, memberMessages.emailUnavailable),
   },
 });
@@ -431,11 +431,18 @@ export function registerMemberRoutes(app: OpenAPIHono): void {
 
   members.openapi(loginRoute, async (c) => {
     const member = await activeMember(c.req.valid('param').id);
-    // Anyone may ask (lumina's contract): a daily allowance keeps that from flooding the member's inbox.
-    if (!(await takeSignInEmail(keys.memberPartition(member.id)))) {
-      throw new HttpError(429, memberMessages.tooManySignInEmails);
+    // Anyone may ask (lumina's contract): an allowance keeps that from flooding the member's inbox. Over it,
+    // nothing is sent and the answer is the same: a link went out less than one allowance interval ago and
+    // still works, so a stranger using the allowance up does not keep the member from signing in.
+    const principal = keys.memberPartition(member.id);
+    if (await takeSignInEmail(principal)) {
+      try {
+        await emailLoginLink(member);
+      } catch (error) {
+        await returnSignInEmail(principal);
+        throw error;
+      }
     }
-    await emailLoginLink(member);
     return c.json('OK' as const, 200);
   });
 

@@ -63,7 +63,7 @@ import { HttpError, queryValueError, validationErrorHook } from '../errors.js';
 import { ErrorSchema, ValidationErrorSchema, json } from '../openapi-shapes.js';
 import { STAFF_TOKEN_KEY } from '../moderation-page.js';
 import { tokenActionPage, type SessionResult } from '../pages.js';
-import { takeSignInEmail } from '../../core/sign-in-limit.js';
+import { returnSignInEmail, takeSignInEmail } from '../../core/sign-in-limit.js';
 import { indexKeys, keys } from '../../core/keys.js';
 
 type StaffEnv = { Variables: StaffVariables };
@@ -520,9 +520,13 @@ function signinUrl(token: string): string {
 
 /** Emails a sign-in link. Failures are logged, not reported: the answer must not depend on the address. */
 async function emailSigninLink(staff: StaffItem): Promise<void> {
+  const principal = keys.staffPartition(staff.id);
+  let taken = false;
   try {
-    // Over today's allowance nothing is sent, silently: a 429 would tell anyone the address is a staff user's.
-    if (!(await takeSignInEmail(keys.staffPartition(staff.id)))) return;
+    // Over the allowance nothing is sent, silently: a link went out less than one allowance interval ago and
+    // still works (and a 429 would tell anyone the address is a staff user's).
+    if (!(await takeSignInEmail(principal))) return;
+    taken = true;
     const { token } = await issueLinkToken(staff.id, 'staff-login', STAFF_LOGIN_LINK_VALID_SECONDS);
     const email = renderEmail({
       subject: 'Your sign-in link for the New Theatre alumni staff pages',
@@ -537,6 +541,7 @@ async function emailSigninLink(staff: StaffItem): Promise<void> {
     await sendEmail(staff.email, email);
   } catch (error) {
     logger.error('Staff sign-in email not sent', { staffId: staff.id, error: errorName(error) });
+    if (taken) await returnSignInEmail(principal).catch(() => undefined);
   }
 }
 

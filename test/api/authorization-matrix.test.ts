@@ -99,7 +99,7 @@ beforeAll(async () => {
   });
   delete process.env.SESSION_SIGNING_KEY_FILE;
   // Authorization, not the sign-in email allowance, is what this test is about.
-  process.env.SIGN_IN_EMAILS_PER_DAY = '100';
+  process.env.SIGN_IN_EMAIL_BURST = '100';
   app = createApp({ relayOutcomeWaitMs: 10_000 });
 
   memberId = await newMember('member');

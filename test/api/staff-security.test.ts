@@ -375,6 +375,43 @@ describe('finding 9: POST /staff by a site admin for an address they may not see
   });
 });
 
+// ------------------------------------------------------------------------------------------------ finding 8
+
+describe('finding 8: a stranger using up a staff user’s sign-in allowance', () => {
+  it('floods nothing and does not keep the staff user from signing in', async () => {
+    // As at the audit: five at once.
+    Object.assign(process.env, { SIGN_IN_EMAIL_BURST: '5', SIGN_IN_EMAIL_INTERVAL_SECONDS: '2' });
+    try {
+      const staff = await putActiveStaff(['network:admin'], 'locked-out');
+      // The audit: nine requests for the address; five emails, then none until midnight.
+      for (let attempt = 0; attempt < 9; attempt++) {
+        expect(await call('POST', '/staff/login', { body: { email: staff.email } })).toEqual({
+          status: 200,
+          body: 'OK',
+        });
+      }
+      const sent = await awaitEmails(env.sesUrl, staff.email, 5);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await emailsTo(env.sesUrl, staff.email)).toHaveLength(5);
+      // The newest link works; one interval later the staff user gets a fresh one of their own.
+      expect(
+        await call('POST', '/staff/redeem', { body: { token: tokenIn(sent.at(-1)!, 'signin') } }),
+      ).toMatchObject({ status: 200, body: { staffId: staff.id } });
+      await new Promise((resolve) => setTimeout(resolve, 2_100));
+      expect(await call('POST', '/staff/login', { body: { email: staff.email } })).toMatchObject({
+        status: 200,
+      });
+      const fresh = (await awaitEmails(env.sesUrl, staff.email, 6)).at(-1)!;
+      expect(
+        await call('POST', '/staff/redeem', { body: { token: tokenIn(fresh, 'signin') } }),
+      ).toMatchObject({ status: 200, body: { staffId: staff.id } });
+    } finally {
+      delete process.env.SIGN_IN_EMAIL_BURST;
+      delete process.env.SIGN_IN_EMAIL_INTERVAL_SECONDS;
+    }
+  });
+});
+
 // ------------------------------------------------------------------------------------------------ SES errors
 
 describe('SES errors in logs and execution histories', () => {
