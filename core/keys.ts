@@ -17,6 +17,7 @@
  * staff email           STAFF-EMAIL#<email>  STAFF-EMAIL           (unique address per staff user)
  * staff permission      STAFF#<staffId>      PERMISSION#<scope>    e.g. PERMISSION#network#admin, PERMISSION#site#history#moderate
  * staff session         STAFF#<staffId>      SESSION#<sessionId>
+ * staff sign-in request STAFF-SIGNIN#<id>    REQUEST               (the address asked for; deleted when done)
  * network admin count   STAFF-NETWORK-ADMINS COUNT                 (active network admins: the last one stays)
  * relay request         RELAY#<relayId>      RELAY                 (message and sender address only until sent)
  * relay limit counter   LIMIT#<scope>#<key>  <yyyy-mm-dd> or PAIR  (conditional counters, race-free)
@@ -69,6 +70,8 @@ export const keys = {
     pk: `STAFF#${staffId}`,
     sk: `SESSION#${sessionId}`,
   }),
+  /** A `POST /staff/login` request for the `staff-sign-in` workflow (the address it named; deleted when done). */
+  staffSignInRequest: (requestId: string): ItemKey => ({ pk: `STAFF-SIGNIN#${requestId}`, sk: 'REQUEST' }),
   /** The number of active network admins, kept with every grant and removal so the last one cannot be removed. */
   staffNetworkAdminCount: (): ItemKey => ({ pk: 'STAFF-NETWORK-ADMINS', sk: 'COUNT' }),
   staffSessionPrefix: 'SESSION#',

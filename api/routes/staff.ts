@@ -8,20 +8,12 @@ import { randomUUID } from 'node:crypto';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import {
-  STAFF_LOGIN_LINK_VALID_SECONDS,
-  redeemStaffLink,
-  staffLinkMessages,
-} from '../../core/auth/staff-links.js';
+import { redeemStaffLink, staffLinkMessages } from '../../core/auth/staff-links.js';
 import { revokeStaffSession } from '../../core/auth/staff-sessions.js';
 import { sfnClient } from '../../core/aws-clients.js';
 import { camelizeKeys } from '../../core/case.js';
 import { requiredEnv, stateMachineArnVariable } from '../../core/config.js';
-import { renderEmail } from '../../core/email/render.js';
 import { stopExecutionByName } from '../../core/executions.js';
-import { sendEmail } from '../../core/email/send.js';
-import { issueLinkToken } from '../../core/links.js';
-import { errorName } from '../../core/errors.js';
 import { logger } from '../../core/logger.js';
 import {
   PermissionsSchema,
@@ -63,7 +55,7 @@ import { HttpError, queryValueError, validationErrorHook } from '../errors.js';
 import { ErrorSchema, ValidationErrorSchema, json } from '../openapi-shapes.js';
 import { STAFF_TOKEN_KEY } from '../moderation-page.js';
 import { tokenActionPage, type SessionResult } from '../pages.js';
-import { returnSignInEmail, takeSignInEmail } from '../../core/sign-in-limit.js';
+import { requestStaffSignIn } from '../../core/staff/sign-in.js';
 import { indexKeys, keys } from '../../core/keys.js';
 
 type StaffEnv = { Variables: StaffVariables };
@@ -511,48 +503,14 @@ function unsentInvitation(email: string, name: string, invitedBy: string): Staff
   };
 }
 
-/** `<PUBLIC_API_URL>/staff/signin?token=...`: the API's own page (staff have no site of their own). */
-function signinUrl(token: string): string {
-  const url = new URL('/staff/signin', requiredEnv('PUBLIC_API_URL'));
-  url.searchParams.set('token', token);
-  return url.toString();
-}
-
-/** Emails a sign-in link. Failures are logged, not reported: the answer must not depend on the address. */
-async function emailSigninLink(staff: StaffItem): Promise<void> {
-  const principal = keys.staffPartition(staff.id);
-  let taken = false;
-  try {
-    // Over the allowance nothing is sent, silently: a link went out less than one allowance interval ago and
-    // still works (and a 429 would tell anyone the address is a staff user's).
-    if (!(await takeSignInEmail(principal))) return;
-    taken = true;
-    const { token } = await issueLinkToken(staff.id, 'staff-login', STAFF_LOGIN_LINK_VALID_SECONDS);
-    const email = renderEmail({
-      subject: 'Your sign-in link for the New Theatre alumni staff pages',
-      greeting: `Hello ${staff.name},`,
-      paragraphs: [
-        'Someone (hopefully you) asked to sign in as New Theatre alumni staff with this email address.',
-        'If it was not you, ignore this email: nothing happens unless the link is followed.',
-      ],
-      action: { label: 'Sign in', url: signinUrl(token) },
-      footnote: 'The link works once and is valid for 1 hour.',
-    });
-    await sendEmail(staff.email, email);
-  } catch (error) {
-    logger.error('Staff sign-in email not sent', { staffId: staff.id, error: errorName(error) });
-    if (taken) await returnSignInEmail(principal).catch(() => undefined);
-  }
-}
-
 // ------------------------------------------------------------------------------------------------ handlers
 
 export function registerStaffRoutes(app: OpenAPIHono): void {
   const staff = new OpenAPIHono<StaffEnv>({ defaultHook: validationErrorHook });
 
   staff.openapi(loginRoute, async (c) => {
-    const found = await findStaffByEmail(c.req.valid('json').email);
-    if (found?.status === 'active') await emailSigninLink(found);
+    // The lookup and the email happen in the staff-sign-in workflow: this answer is the same work for any address.
+    await requestStaffSignIn(c.req.valid('json').email);
     return c.json('OK' as const, 200);
   });
 

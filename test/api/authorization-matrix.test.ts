@@ -84,6 +84,7 @@ beforeAll(async () => {
     REGISTRATION_STATE_MACHINE_ARN: await sfn.createMachine('registration', waiting),
     FIRST_EMAIL_RELAY_STATE_MACHINE_ARN: await sfn.createMachine('first-email-relay', relaySent),
     STAFF_INVITATION_STATE_MACHINE_ARN: await sfn.createMachine('staff-invitation', waiting),
+    STAFF_SIGN_IN_STATE_MACHINE_ARN: await sfn.createMachine('staff-sign-in', waiting),
     SUBMISSION_REVIEW_STATE_MACHINE_ARN: await sfn.createMachine(
       'submission-review',
       'statemachines/submission-review.asl.json',

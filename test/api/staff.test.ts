@@ -45,6 +45,10 @@ beforeAll(async () => {
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_SFN: sfn.server.url,
     STAFF_INVITATION_STATE_MACHINE_ARN: stateMachineArn,
+    STAFF_SIGN_IN_STATE_MACHINE_ARN: await sfn.createMachine(
+      'staff-sign-in',
+      'statemachines/staff-sign-in.asl.json',
+    ),
     PUBLIC_API_URL,
     SITE_URL: 'https://alumni.example.org',
     EMAIL_SENDER: 'no-reply@alumni.localhost',

@@ -32,6 +32,8 @@ export interface FaultProxy {
    * let other requests overtake it (a race, replayed in a chosen order). Other requests pass meanwhile.
    */
   holdNext(match: (request: ProxiedRequest) => boolean): HeldRequest;
+  /** Records every request from now until `stop()` (in arrival order). */
+  record(): { requests: ProxiedRequest[]; stop(): void };
   /** Requests that reached the real endpoint. */
   forwarded(): number;
   stop(): Promise<void>;
@@ -61,6 +63,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   let mode: FaultMode = 'pass';
   let injections: InjectedResponse[] = [];
   let forwardedCount = 0;
+  const recorders = new Set<ProxiedRequest[]>();
   let hold:
     { match: (request: ProxiedRequest) => boolean; arrive: () => void; released: Promise<void> } | undefined;
   const server: Server = createServer((incoming, response) => {
@@ -89,7 +92,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       if (body) forwarded.end(body);
       else incoming.pipe(forwarded);
     };
-    if (!hold) {
+    if (!hold && recorders.size === 0) {
       forward();
       return;
     }
@@ -99,6 +102,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       const body = Buffer.concat(chunks);
       const armed = hold;
       const seen = { target: String(incoming.headers['x-amz-target'] ?? ''), body: body.toString('utf8') };
+      for (const requests of recorders) requests.push(seen);
       if (armed && hold === armed && armed.match(seen)) {
         hold = undefined;
         armed.arrive();
@@ -126,6 +130,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       const released = new Promise<void>((resolve) => (release = resolve));
       hold = { match, arrive, released };
       return { arrived, release };
+    },
+    record: () => {
+      const requests: ProxiedRequest[] = [];
+      recorders.add(requests);
+      return { requests, stop: () => void recorders.delete(requests) };
     },
     forwarded: () => forwardedCount,
     stop: () =>
