@@ -55,3 +55,8 @@ export function rethrowAwsError(error: unknown): never {
   }
   throw error;
 }
+
+/** Only an error's name, for logs: AWS messages can carry ARNs, account ids and (SES) the recipient's address. */
+export function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : 'Error';
+}

@@ -17,9 +17,11 @@
  * staff email           STAFF-EMAIL#<email>  STAFF-EMAIL           (unique address per staff user)
  * staff permission      STAFF#<staffId>      PERMISSION#<scope>    e.g. PERMISSION#network#admin, PERMISSION#site#history#moderate
  * staff session         STAFF#<staffId>      SESSION#<sessionId>
+ * staff sign-in request STAFF-SIGNIN#<id>    REQUEST               (the address asked for; deleted when done)
  * network admin count   STAFF-NETWORK-ADMINS COUNT                 (active network admins: the last one stays)
  * relay request         RELAY#<relayId>      RELAY                 (message and sender address only until sent)
  * relay limit counter   LIMIT#<scope>#<key>  <yyyy-mm-dd> or PAIR  (conditional counters, race-free)
+ * sign-in allowance     LIMIT#SIGNIN#<who>   ALLOWANCE             (when it is whole again: refills gradually)
  * relay block           BLOCK#<recipientKey> <senderKey>           (a reported sender may not contact again)
  *   (a member's relay key is `member:<profile uid>`, never the reusable member id: see `memberRelayKey`)
  */
@@ -69,6 +71,8 @@ export const keys = {
     pk: `STAFF#${staffId}`,
     sk: `SESSION#${sessionId}`,
   }),
+  /** A `POST /staff/login` request for the `staff-sign-in` workflow (the address it named; deleted when done). */
+  staffSignInRequest: (requestId: string): ItemKey => ({ pk: `STAFF-SIGNIN#${requestId}`, sk: 'REQUEST' }),
   /** The number of active network admins, kept with every grant and removal so the last one cannot be removed. */
   staffNetworkAdminCount: (): ItemKey => ({ pk: 'STAFF-NETWORK-ADMINS', sk: 'COUNT' }),
   staffSessionPrefix: 'SESSION#',
@@ -93,10 +97,10 @@ export const keys = {
     pk: `LIMIT#STUDENT#${senderKey}`,
     sk: day,
   }),
-  /** Sign-in emails sent to a member or staff user on a UTC day (`MEMBER#id` / `STAFF#id` as the principal). */
-  signInEmailLimit: (principal: string, day: string): ItemKey => ({
+  /** The sign-in email allowance of a member or staff user (`MEMBER#id` / `STAFF#id` as the principal). */
+  signInAllowance: (principal: string): ItemKey => ({
     pk: `LIMIT#SIGNIN#${principal}`,
-    sk: day,
+    sk: 'ALLOWANCE',
   }),
   relayBlock: (recipientId: string, senderKey: string): ItemKey => ({
     pk: `BLOCK#${recipientId}`,

@@ -43,6 +43,11 @@ export interface LinkItem {
   relayId?: string;
   /** Staff invitation links: the invitation execution that issued them (`StaffItem.invitationExecution`). */
   invitationExecution?: string;
+  /**
+   * Staff invitation links: the acceptance time this link answered the invitation with (the user's `activatedAt`
+   * once active). Kept when a claim is released, so only this link's retry signs the activated user in.
+   */
+  acceptedAt?: string;
   /** Set when the redemption has finished (its session exists, or it was refused): nobody need wait for it. */
   settledAt?: string;
 }

@@ -1,41 +1,117 @@
 /**
  * Emailed sign-in links are requested anonymously (lumina's `POST /member/{id}/login` takes no credentials), so
- * without a limit anyone could make the service flood a member's inbox. Each principal gets a few per UTC day,
- * counted with a conditional write (race-free).
+ * without a limit anyone could make the service flood an inbox. Each principal (`MEMBER#<id>`, `STAFF#<id>`) has an
+ * allowance that refills gradually: `SIGN_IN_EMAIL_BURST` emails at once, then one more every
+ * `SIGN_IN_EMAIL_INTERVAL_SECONDS` (a token bucket, kept as the time it is full again: GCRA).
+ *
+ * A stranger can use the allowance up, but cannot lock its owner out: an empty allowance means an email went to the
+ * owner less than one interval ago, and the interval is at most half a sign-in link's hour, so the newest link in
+ * the owner's inbox still works for at least half an hour. Callers over the allowance therefore send nothing and
+ * answer as usual: the owner signs in with the newest link they have. Counted with conditional writes (race-free).
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient, tableName } from './aws-clients.js';
-import { epochSeconds, keys } from './keys.js';
+import { keys } from './keys.js';
 
-export function signInEmailsPerDay(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.SIGN_IN_EMAILS_PER_DAY;
-  if (raw === undefined || raw === '') return 5;
+/** Half the shortest link a sign-in email carries (1 hour): see the module comment. */
+const MAX_INTERVAL_SECONDS = 1800;
+
+export interface SignInAllowance {
+  /** Emails that may go out at once to a principal who had none for a while. */
+  burst: number;
+  /** One more email per this many seconds after that. */
+  intervalSeconds: number;
+}
+
+export function signInAllowance(env: NodeJS.ProcessEnv = process.env): SignInAllowance {
+  const burst = positiveInteger(env.SIGN_IN_EMAIL_BURST, 3, 'SIGN_IN_EMAIL_BURST');
+  const intervalSeconds = positiveInteger(
+    env.SIGN_IN_EMAIL_INTERVAL_SECONDS,
+    MAX_INTERVAL_SECONDS,
+    'SIGN_IN_EMAIL_INTERVAL_SECONDS',
+  );
+  if (intervalSeconds > MAX_INTERVAL_SECONDS) {
+    throw new Error(`SIGN_IN_EMAIL_INTERVAL_SECONDS must be at most ${MAX_INTERVAL_SECONDS}`);
+  }
+  return { burst, intervalSeconds };
+}
+
+function positiveInteger(raw: string | undefined, fallback: number, name: string): number {
+  if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1)
-    throw new Error('SIGN_IN_EMAILS_PER_DAY must be a positive integer');
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
   return value;
 }
 
-/** Takes one of today's sign-in emails for `principal` (e.g. `MEMBER#fred_bloggs`); false when none is left. */
+/**
+ * Takes one sign-in email from `principal`'s allowance (e.g. `MEMBER#fred_bloggs`); false when none is left, in
+ * which case an email went to the principal less than one interval ago.
+ */
 export async function takeSignInEmail(principal: string, now = new Date()): Promise<boolean> {
-  const day = now.toISOString().slice(0, 10);
-  try {
-    await documentClient.send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: keys.signInEmailLimit(principal, day),
-        UpdateExpression: 'ADD #count :one SET entity = :entity, expiresAt = :expiry',
-        ConditionExpression: 'attribute_not_exists(#count) OR #count < :maximum',
-        ExpressionAttributeNames: { '#count': 'count' },
+  const { burst, intervalSeconds } = signInAllowance();
+  const interval = intervalSeconds * 1000;
+  const at = now.getTime();
+  const key = keys.signInAllowance(principal);
+  // `fullAt`: when the allowance is whole again; each email moves it one interval on from max(fullAt, now).
+  // Two conditional updates (an item is never read first): the allowance is whole, or it has an email left.
+  for (let attempt = 0; attempt < 2; attempt++) {
+    if (
+      await conditionalUpdate({
+        Key: key,
+        UpdateExpression: 'SET fullAt = :fullAt, expiresAt = :expiresAt, entity = :entity',
+        ConditionExpression: 'attribute_not_exists(fullAt) OR fullAt <= :now',
         ExpressionAttributeValues: {
-          ':one': 1,
-          ':maximum': signInEmailsPerDay(),
-          ':entity': 'sign-in-limit',
-          ':expiry': epochSeconds(now) + 2 * 24 * 3600,
+          ':fullAt': at + interval,
+          ':expiresAt': expirySeconds(at + interval),
+          ':entity': 'sign-in-allowance',
+          ':now': at,
         },
-      }),
-    );
+      })
+    ) {
+      return true;
+    }
+    if (
+      await conditionalUpdate({
+        Key: key,
+        UpdateExpression: 'SET fullAt = fullAt + :interval, expiresAt = expiresAt + :intervalSeconds',
+        ConditionExpression: 'fullAt > :now AND fullAt <= :latest',
+        ExpressionAttributeValues: {
+          ':interval': interval,
+          ':intervalSeconds': intervalSeconds,
+          ':now': at,
+          ':latest': at + (burst - 1) * interval,
+        },
+      })
+    ) {
+      return true;
+    }
+    // Neither: the allowance is used up, unless a returned email made it whole in between (then try again).
+  }
+  return false;
+}
+
+/** Gives back an email taken with `takeSignInEmail` that could not be sent, so the owner is not left without one. */
+export async function returnSignInEmail(principal: string): Promise<void> {
+  const { intervalSeconds } = signInAllowance();
+  await conditionalUpdate({
+    Key: keys.signInAllowance(principal),
+    UpdateExpression: 'SET fullAt = fullAt - :interval, expiresAt = expiresAt - :intervalSeconds',
+    ConditionExpression: 'attribute_exists(fullAt)',
+    ExpressionAttributeValues: { ':interval': intervalSeconds * 1000, ':intervalSeconds': intervalSeconds },
+  });
+}
+
+/** The table may remove the item a day after the allowance is whole again (it is then the same as no item). */
+function expirySeconds(fullAt: number): number {
+  return Math.ceil(fullAt / 1000) + 24 * 3600;
+}
+
+async function conditionalUpdate(
+  input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>,
+): Promise<boolean> {
+  try {
+    await documentClient.send(new UpdateCommand({ TableName: tableName(), ...input }));
     return true;
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) return false;

@@ -191,6 +191,14 @@ export const taskFunctions: readonly TaskFunction[] = [
     timeoutSeconds: 30,
     access: { table: 'readwrite' },
   },
+  // Staff sign-in (statemachines/staff-sign-in.asl.json)
+  {
+    name: 'send-staff-sign-in-link',
+    entry: 'tasks/send-staff-sign-in-link.ts',
+    description: 'Staff sign-in: look the address up and email an active staff user a sign-in link',
+    timeoutSeconds: 20,
+    access: { table: 'readwrite', sendEmail: true },
+  },
 ];
 
 /** `send-verification-email` → `SendVerificationEmailFunctionArn`, the substitution key used in the ASL files. */

@@ -5,7 +5,8 @@
  * Only a staff session token is accepted: a member's valid session is 403 (signed in, without the permission, as
  * lumina answered a member on its admin route), any other token 401 `Invalid or expired token`. A session counts
  * while its item exists and is valid and its user still exists and is active; the scopes are the token's, as
- * issued. Changing a user's permissions deletes their session items, so stale scopes never outlive a change.
+ * issued, and the session counts only while its user's permissions version is the one it was issued at, so stale
+ * scopes never outlive a change.
  */
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
@@ -111,7 +112,7 @@ async function authenticateStaffClaims(claims: StaffSessionClaims | undefined): 
     getStaffSession(claims.staffId, claims.sessionId),
   ]);
   // A deleted user, an ended session and a user not (or no longer) active look alike.
-  if (!staff || staff.status !== 'active' || !isStaffSessionValid(session)) {
+  if (!staff || staff.status !== 'active' || !isStaffSessionValid(session, staff)) {
     throw new HttpError(401, authMessages.invalid);
   }
   return { staff, scopes: claims.scopes, sessionId: claims.sessionId, expiresAt: session.validUntil };

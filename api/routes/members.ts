@@ -46,7 +46,7 @@ import { authMessages, type AuthVariables } from '../auth/contract.js';
 import { authenticateStaff, staffWithScope } from '../auth/staff-middleware.js';
 import { HttpError, validationErrorHook } from '../errors.js';
 import { ErrorSchema, ValidationErrorSchema, json } from '../openapi-shapes.js';
-import { takeSignInEmail } from '../../core/sign-in-limit.js';
+import { returnSignInEmail, takeSignInEmail } from '../../core/sign-in-limit.js';
 import { storeRegistrationRequest } from '../../core/members/registration-request.js';
 import { emailVerification } from '../../core/members/verification.js';
 
@@ -61,8 +61,6 @@ export const memberMessages = {
   concurrentChange: 'The member was changed by another request; reload it and try again',
   emailUnavailable: 'The email could not be sent; please try again later',
   tooLarge: 'Request body too large',
-  tooManySignInEmails:
-    'This member has been sent as many sign-in emails today as we send. Please try again tomorrow.',
 } as const;
 
 /** A login link is valid for an hour (lumina's link was a 90-day session token). */
@@ -292,10 +290,13 @@ const loginRoute = createRoute({
     'earlier one stops working), within the same daily allowance.',
   request: { params: MemberIdParams },
   responses: {
-    200: json(OkSchema, 'Link sent (a new verification link for a pending registration)'),
+    200: json(
+      OkSchema,
+      'Link sent (a new verification link for a pending registration); or, when the allowance is used up, nothing ' +
+        'sent: the newest link already sent still works',
+    ),
     404: json(ErrorSchema, memberMessages.notFound),
     422: errors.validation,
-    429: json(ErrorSchema, memberMessages.tooManySignInEmails),
     503: json(ErrorSchema, memberMessages.emailUnavailable),
   },
 });
@@ -390,7 +391,7 @@ async function emailLoginLink(member: MemberItem): Promise<void> {
     await sendEmail(member.email, email);
   } catch (error) {
     if (error instanceof WorkflowTaskError && error.name === taskErrors.retryable) {
-      logger.warn('Login email not sent', { reason: error.message });
+      logger.warn('Login email not sent', { error: error.name, reason: error.message });
       throw new HttpError(503, memberMessages.emailUnavailable);
     }
     throw error;
@@ -468,12 +469,19 @@ export function registerMemberRoutes(app: OpenAPIHono): void {
   members.openapi(loginRoute, async (c) => {
     const member = await getMember(c.req.valid('param').id);
     if (!member) throw new HttpError(404, memberMessages.notFound);
-    // Anyone may ask (lumina's contract): a daily allowance keeps that from flooding the member's inbox.
-    if (!(await takeSignInEmail(keys.memberPartition(member.id)))) {
-      throw new HttpError(429, memberMessages.tooManySignInEmails);
+    // Anyone may ask (lumina's contract): an allowance keeps that from flooding the member's inbox. Over it,
+    // nothing is sent and the answer is the same: a link went out less than one allowance interval ago and
+    // still works, so a stranger using the allowance up does not keep the member from signing in.
+    const principal = keys.memberPartition(member.id);
+    if (await takeSignInEmail(principal)) {
+      try {
+        if (member.status === 'active') await emailLoginLink(member);
+        else await resendVerification(member);
+      } catch (error) {
+        await returnSignInEmail(principal);
+        throw error;
+      }
     }
-    if (member.status === 'active') await emailLoginLink(member);
-    else await resendVerification(member);
     return c.json('OK' as const, 200);
   });
 

@@ -4,22 +4,16 @@
  * `core/staff/rules.ts`. A staff user another may not see is "not found" (404), never "forbidden": a site admin
  * cannot probe for users outside their sites. Every staff route takes a staff session token only.
  */
+import { randomUUID } from 'node:crypto';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import {
-  STAFF_LOGIN_LINK_VALID_SECONDS,
-  redeemStaffLink,
-  staffLinkMessages,
-} from '../../core/auth/staff-links.js';
+import { redeemStaffLink, staffLinkMessages } from '../../core/auth/staff-links.js';
 import { revokeStaffSession } from '../../core/auth/staff-sessions.js';
 import { sfnClient } from '../../core/aws-clients.js';
 import { camelizeKeys } from '../../core/case.js';
 import { requiredEnv, stateMachineArnVariable } from '../../core/config.js';
-import { renderEmail } from '../../core/email/render.js';
 import { stopExecutionByName } from '../../core/executions.js';
-import { sendEmail } from '../../core/email/send.js';
-import { issueLinkToken } from '../../core/links.js';
 import { logger } from '../../core/logger.js';
 import {
   PermissionsSchema,
@@ -61,8 +55,8 @@ import { HttpError, queryValueError, validationErrorHook } from '../errors.js';
 import { ErrorSchema, ValidationErrorSchema, json } from '../openapi-shapes.js';
 import { STAFF_TOKEN_KEY } from '../moderation-page.js';
 import { tokenActionPage, type SessionResult } from '../pages.js';
-import { takeSignInEmail } from '../../core/sign-in-limit.js';
-import { keys } from '../../core/keys.js';
+import { requestStaffSignIn } from '../../core/staff/sign-in.js';
+import { indexKeys, keys } from '../../core/keys.js';
 import { singleLine } from '../../core/text.js';
 
 type StaffEnv = { Variables: StaffVariables };
@@ -463,37 +457,53 @@ async function managedTarget(actor: AuthenticatedStaff, staffId: string) {
   return target;
 }
 
+/**
+ * May `actor` change user `staffId` from `before` to `after`? 404 when they may not see the user, 403 when the
+ * change is not theirs to make. Anyone may give up their own permissions, never raise them.
+ */
+function authorisePermissionChange(
+  actor: AuthenticatedStaff,
+  staffId: string,
+  before: readonly Scope[],
+  after: readonly Scope[],
+): void {
+  if (!canSee(actor.scopes, actor.staff.id, staffId, before))
+    throw new HttpError(404, staffMessages.notFound);
+  const refusal = checkPermissionChange(actor.scopes, actor.staff.id, staffId, before, after);
+  if (refusal === 'raise-own') throw new HttpError(403, staffMessages.raiseOwn);
+  if (staffId === actor.staff.id) return;
+  if (!canManage(actor.scopes, actor.staff.id, staffId, before) || refusal) {
+    throw new HttpError(403, authMessages.forbidden);
+  }
+}
+
 function isNamed(error: unknown, name: string): boolean {
   return error instanceof Error && error.name === name;
 }
 
-/** `<PUBLIC_API_URL>/staff/signin?token=...`: the API's own page (staff have no site of their own). */
-function signinUrl(token: string): string {
-  const url = new URL('/staff/signin', requiredEnv('PUBLIC_API_URL'));
-  url.searchParams.set('token', token);
-  return url.toString();
+/** Whether the caller may see the staff user holding `email` (true when nobody holds it any more). */
+async function canSeeOwnerOf(actor: AuthenticatedStaff, email: string): Promise<boolean> {
+  const owner = await findStaffByEmail(email);
+  if (!owner) return true;
+  return canSee(actor.scopes, actor.staff.id, owner.id, await scopesOf(owner.id));
 }
 
-/** Emails a sign-in link. Failures are logged, not reported: the answer must not depend on the address. */
-async function emailSigninLink(staff: StaffItem): Promise<void> {
-  try {
-    // Over today's allowance nothing is sent, silently: a 429 would tell anyone the address is a staff user's.
-    if (!(await takeSignInEmail(keys.staffPartition(staff.id)))) return;
-    const { token } = await issueLinkToken(staff.id, 'staff-login', STAFF_LOGIN_LINK_VALID_SECONDS);
-    const email = renderEmail({
-      subject: 'Your sign-in link for the New Theatre alumni staff pages',
-      greeting: `Hello ${staff.name},`,
-      paragraphs: [
-        'Someone (hopefully you) asked to sign in as New Theatre alumni staff with this email address.',
-        'If it was not you, ignore this email: nothing happens unless the link is followed.',
-      ],
-      action: { label: 'Sign in', url: signinUrl(token) },
-      footnote: 'The link works once and is valid for 1 hour.',
-    });
-    await sendEmail(staff.email, email);
-  } catch (error) {
-    logger.error('Staff sign-in email not sent', { staffId: staff.id, error });
-  }
+/** What `POST /staff` answers for an invitation it did not make (see the invite handler): a new id, nothing stored. */
+function unsentInvitation(email: string, name: string, invitedBy: string): StaffItem {
+  const id = randomUUID();
+  const at = new Date().toISOString();
+  return {
+    ...keys.staff(id),
+    entity: 'staff',
+    id,
+    email,
+    name: name.trim(),
+    status: 'invited',
+    createdAt: at,
+    updatedAt: at,
+    invitedBy,
+    ...indexKeys.staffUser(email),
+  };
 }
 
 // ------------------------------------------------------------------------------------------------ handlers
@@ -502,8 +512,8 @@ export function registerStaffRoutes(app: OpenAPIHono): void {
   const staff = new OpenAPIHono<StaffEnv>({ defaultHook: validationErrorHook });
 
   staff.openapi(loginRoute, async (c) => {
-    const found = await findStaffByEmail(c.req.valid('json').email);
-    if (found?.status === 'active') await emailSigninLink(found);
+    // The lookup and the email happen in the staff-sign-in workflow: this answer is the same work for any address.
+    await requestStaffSignIn(c.req.valid('json').email);
     return c.json('OK' as const, 200);
   });
 
@@ -557,8 +567,14 @@ export function registerStaffRoutes(app: OpenAPIHono): void {
     try {
       invited = await createInvitation({ email, name, scopes, invitedBy: actor.staff.id });
     } catch (error) {
-      if (isNamed(error, 'StaffEmailTaken')) throw new HttpError(409, staffMessages.emailTaken);
-      throw error;
+      if (!isNamed(error, 'StaffEmailTaken')) throw error;
+      if (await canSeeOwnerOf(actor, email)) throw new HttpError(409, staffMessages.emailTaken);
+      // The address is a staff user's whom the caller may not see: a 409 would reveal them (a site admin could
+      // probe any address). Answer as an invitation would, but store and send nothing.
+      logger.warn('Staff invitation refused: the address belongs to a user the inviter cannot see', {
+        invitedBy: actor.staff.id,
+      });
+      return c.json(toStaffView(unsentInvitation(email, name, actor.staff.id), scopes), 201);
     }
     const executionName = invited.invitationExecution ?? staffInvitationExecutionName(invited.id);
     if (executionName !== invited.invitationExecution)
@@ -577,20 +593,15 @@ export function registerStaffRoutes(app: OpenAPIHono): void {
   staff.openapi(permissionsRoute, async (c) => {
     const actor = requireStaff(c);
     const { id } = c.req.valid('param');
-    const target = await visibleTarget(actor, id);
     const after = toScopes(c.req.valid('json').permissions);
-    const self = id === actor.staff.id;
-    const refusal = checkPermissionChange(actor.scopes, actor.staff.id, id, target.scopes, after);
-    if (refusal === 'raise-own') throw new HttpError(403, staffMessages.raiseOwn);
-    // Anyone may give up their own permissions; anything else needs a manager whose grants cover the change.
-    if (!self && !canManage(actor.scopes, actor.staff.id, id, target.scopes)) {
-      throw new HttpError(403, authMessages.forbidden);
-    }
-    if (!self && refusal) throw new HttpError(403, authMessages.forbidden);
     try {
-      const changed = await replaceScopes(id, after, actor.staff.id);
+      // Authorised against the scopes each attempt of the change reads, so a concurrent change cannot slip in
+      // between the check and the write.
+      const changed = await replaceScopes(id, after, actor.staff.id, (target) =>
+        authorisePermissionChange(actor, id, target.scopes, after),
+      );
       logger.info('Staff permissions changed', { staffId: id, by: actor.staff.id, after: changed.after });
-      return c.json(toStaffView(target.staff, changed.after), 200);
+      return c.json(toStaffView(changed.staff, changed.after), 200);
     } catch (error) {
       if (isNamed(error, 'LastNetworkAdmin')) throw new HttpError(409, staffMessages.lastNetworkAdmin);
       if (isNamed(error, 'StaffNotFound')) throw new HttpError(404, staffMessages.notFound);

@@ -3,18 +3,21 @@
  * which answers the waiting `staff-invitation` workflow's task token, waits until the workflow has activated the
  * user, and signs them in. Both work once (a conditional claim of the link item) and only for their own purpose:
  * a member's link never signs a staff user in, nor the other way round. Either way the session carries the scopes
- * read from the permission records at that moment. Tokens and task tokens are credentials: never logged.
+ * read from the permission records at that moment, and is written only while they are still the user's (see
+ * `createStaffSession`). Tokens and task tokens are credentials: never logged.
  */
 import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
-import { sfnClient } from '../aws-clients.js';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient, sfnClient, tableName } from '../aws-clients.js';
 import { HttpError } from '../http-error.js';
-import { claimLink, releaseLinkClaim, type LinkItem } from '../links.js';
+import { keys } from '../keys.js';
+import { claimLink, hashLinkToken, releaseLinkClaim, type LinkItem } from '../links.js';
 import { logger } from '../logger.js';
 import type { Scope } from '../staff/model.js';
-import { getStaff, scopesOf } from '../staff/repository.js';
+import { getStaff, readStaffAccess } from '../staff/repository.js';
 import { ACTIVATION_POLL_INTERVAL_MS, ACTIVATION_WAIT_MS, findLink, linkMessages } from './redeem.js';
 import { newSessionId } from './sessions.js';
-import { createStaffSession } from './staff-sessions.js';
+import { StaleStaffAccess, createStaffSession } from './staff-sessions.js';
 
 /** A staff login link is valid for an hour, like a member's. */
 export const STAFF_LOGIN_LINK_VALID_SECONDS = 3600;
@@ -25,7 +28,11 @@ export const staffLinkMessages = {
   slowActivation:
     'Your invitation is accepted, but activating your account is taking longer than expected. ' +
     'Please try the link again in a minute.',
+  changing: 'Your permissions are being changed. Please try the link again in a minute.',
 } as const;
+
+/** Sign-in attempts when permission changes keep landing between reading the scopes and writing the session. */
+const SESSION_ATTEMPTS = 4;
 
 export interface StaffRedemption {
   staffId: string;
@@ -55,10 +62,8 @@ export async function redeemStaffLink(token: string, purpose: StaffLinkPurpose):
   if (!(await claimLink(token, claim, now, { sessionId: claim })))
     throw new HttpError(401, linkMessages.used);
   try {
-    if (purpose === 'staff-invite') await acceptInvitation(link);
-    else await assertActive(link.memberId);
-    const scopes = await scopesOf(link.memberId);
-    const session = await createStaffSession(link.memberId, scopes, claim);
+    if (purpose === 'staff-invite') await acceptInvitation(token, claim, link);
+    const { scopes, session } = await startSession(link.memberId, claim);
     logger.info('Staff link redeemed', { staffId: link.memberId, purpose });
     return { staffId: link.memberId, scopes, ...session };
   } catch (error) {
@@ -71,9 +76,21 @@ export async function redeemStaffLink(token: string, purpose: StaffLinkPurpose):
   }
 }
 
-async function assertActive(staffId: string): Promise<void> {
-  const staff = await getStaff(staffId);
-  if (staff?.status !== 'active') throw new HttpError(401, linkMessages.invalid);
+/**
+ * A session for an active user with their current scopes. A permission change (or deletion) committed between
+ * reading the scopes and writing the session makes the write fail; the scopes are then read again.
+ */
+async function startSession(staffId: string, sessionId: string) {
+  for (let attempt = 1; attempt <= SESSION_ATTEMPTS; attempt++) {
+    const access = await readStaffAccess(staffId);
+    if (access?.staff.status !== 'active') throw new HttpError(401, linkMessages.invalid);
+    try {
+      return { scopes: access.scopes, session: await createStaffSession(access, sessionId) };
+    } catch (error) {
+      if (!(error instanceof StaleStaffAccess)) throw error;
+    }
+  }
+  throw new HttpError(503, staffLinkMessages.changing);
 }
 
 /** Step Functions' answers when the task no longer waits: the invitation expired (or was stopped). */
@@ -81,35 +98,44 @@ const ENDED_TASK_ERRORS = new Set(['TaskTimedOut', 'TaskDoesNotExist']);
 
 /**
  * Answers the invitation workflow's task token with `{"acceptedAt"}`, then waits until the workflow has activated
- * the user. A link from an earlier invitation (before a reinvite) or of a deleted user has expired.
+ * the user. A link from an earlier invitation (before a reinvite) or of a deleted user has expired, and so has
+ * every invitation link of an active user except the one whose acceptance activated them (retried after its claim
+ * was released by a 503 while activation was slow): the link records the `acceptedAt` it sent, which the
+ * workflow makes the user's `activatedAt`.
  */
-async function acceptInvitation(link: LinkItem): Promise<void> {
+async function acceptInvitation(token: string, claim: string, link: LinkItem): Promise<void> {
   const staff = await getStaff(link.memberId);
   if (!staff) throw new HttpError(401, linkMessages.expired);
-  // Already active: a retry after a slow activation (this link was released). The link went to the user's own
-  // address, so it may sign them in for its remaining time, like a login link.
-  if (staff.status === 'active') return;
+  if (staff.status === 'active') {
+    if (link.acceptedAt !== undefined && staff.activatedAt === link.acceptedAt) return;
+    throw new HttpError(401, linkMessages.expired);
+  }
   // Reinvited since: only the newest invitation's link answers.
   if (link.invitationExecution && staff.invitationExecution !== link.invitationExecution) {
     throw new HttpError(401, linkMessages.expired);
   }
   if (!staff.invitationTaskToken) throw new HttpError(503, staffLinkMessages.setUp);
+  // Recorded before answering, and kept when the claim is released: a retry sends the same acceptance.
+  const acceptedAt = await recordAcceptance(token, claim, new Date().toISOString());
   try {
     await sfnClient.send(
       new SendTaskSuccessCommand({
         taskToken: staff.invitationTaskToken,
-        output: JSON.stringify({ acceptedAt: new Date().toISOString() }),
+        output: JSON.stringify({ acceptedAt }),
       }),
     );
   } catch (error) {
     if (!(error instanceof Error && ENDED_TASK_ERRORS.has(error.name))) throw error;
-    if ((await getStaff(link.memberId))?.status !== 'active') throw new HttpError(401, linkMessages.expired);
-    return;
+    // The wait has ended: answered by this link's earlier attempt (then activation follows), or expired/stopped.
+    if (link.acceptedAt === undefined) throw new HttpError(401, linkMessages.expired);
   }
   const deadline = Date.now() + ACTIVATION_WAIT_MS;
   for (;;) {
     const current = await getStaff(link.memberId);
-    if (current?.status === 'active') return;
+    if (current?.status === 'active') {
+      if (current.activatedAt === acceptedAt) return;
+      throw new HttpError(401, linkMessages.expired);
+    }
     if (!current) throw new HttpError(401, linkMessages.expired);
     if (Date.now() >= deadline) break;
     await new Promise((resolve) => setTimeout(resolve, ACTIVATION_POLL_INTERVAL_MS));
@@ -119,4 +145,19 @@ async function acceptInvitation(link: LinkItem): Promise<void> {
     waitedMs: ACTIVATION_WAIT_MS,
   });
   throw new HttpError(503, staffLinkMessages.slowActivation);
+}
+
+/** Sets the link's `acceptedAt` unless an earlier attempt did; returns the one that stands. */
+async function recordAcceptance(token: string, claim: string, at: string): Promise<string> {
+  const { Attributes } = await documentClient.send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: keys.link(hashLinkToken(token)),
+      UpdateExpression: 'SET acceptedAt = if_not_exists(acceptedAt, :at)',
+      ConditionExpression: 'claimId = :claim',
+      ExpressionAttributeValues: { ':at': at, ':claim': claim },
+      ReturnValues: 'UPDATED_NEW',
+    }),
+  );
+  return (Attributes?.acceptedAt as string | undefined) ?? at;
 }

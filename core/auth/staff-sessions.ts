@@ -3,14 +3,18 @@
  * an ES256 JWT naming a session item (`STAFF#<id>` / `SESSION#<sid>`), and counts only while that item exists and its
  * `validUntil` is ahead. Its subject is `staff:<id>`, so it never passes for a member token, and it carries the
  * staff user's scopes as computed from their permission records when it was issued (CompactConnect's
- * pre-token-generation pattern): a request uses the token's scopes, and changing a user's permissions deletes
- * their session items, so an outdated token stops working at once.
+ * pre-token-generation pattern): a request uses the token's scopes. The session item records the profile's
+ * `permissionsVersion` those scopes were read at; it is written only while the profile still has that version,
+ * and counts only while it does, so a session never carries scopes older than a permission change (even one
+ * that raced its sign-in). Changing a user's permissions also deletes their session items (tidiness).
  */
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { SignJWT } from 'jose';
 import { documentClient, tableName } from '../aws-clients.js';
 import { epochSeconds, keys } from '../keys.js';
-import { SCOPE_PATTERN, type Scope } from '../staff/model.js';
+import { SCOPE_PATTERN, type Scope, type StaffItem } from '../staff/model.js';
+import type { StaffAccess } from '../staff/repository.js';
+import { transact } from '../transact.js';
 import {
   SESSION_AUDIENCE,
   SESSION_ISSUER,
@@ -32,6 +36,8 @@ export interface StaffSessionItem {
   sessionId: string;
   /** The scopes the token was issued with. */
   scopes: Scope[];
+  /** The profile's `permissionsVersion` the scopes were read at (absent: 0). */
+  permissionsVersion?: number;
   createdAt: string;
   /** ISO time the session ends; checked on every request. */
   validUntil: string;
@@ -45,25 +51,38 @@ export interface StaffSessionClaims {
   scopes: Scope[];
 }
 
+/** The user's permissions (or status) changed since they were read: read them again and retry. */
+export class StaleStaffAccess extends Error {
+  override name = 'StaleStaffAccess';
+  constructor() {
+    super("The staff user's permissions changed while signing in");
+  }
+}
+
 /**
- * Starts a staff session carrying `scopes` (read from the permission records by the caller, just before).
- * `sessionId` may be chosen by the caller (a link redemption records it on the link when claiming it).
+ * Starts a staff session carrying the scopes of `access` (read with `readStaffAccess` just before). The session
+ * item is written in one transaction with a check that the user is still active at the permissions version read,
+ * so a permission change (or deletion) that committed since makes this throw `StaleStaffAccess` instead of
+ * leaving a session with the old scopes. `sessionId` may be chosen by the caller (a link redemption records it on
+ * the link when claiming it).
  */
 export async function createStaffSession(
-  staffId: string,
-  scopes: readonly Scope[],
+  access: StaffAccess,
   sessionId: string = newSessionId(),
 ): Promise<CreatedSession> {
+  const staffId = access.staff.id;
+  const version = permissionsVersionOf(access.staff);
   const now = new Date();
   const issuedAt = epochSeconds(now);
   const validUntil = new Date((issuedAt + STAFF_SESSION_LIFETIME_SECONDS) * 1000);
-  const sorted = [...new Set(scopes)].sort();
+  const sorted = [...new Set(access.scopes)].sort();
   const item: StaffSessionItem = {
     ...keys.staffSession(staffId, sessionId),
     entity: 'staff-session',
     staffId,
     sessionId,
     scopes: sorted,
+    permissionsVersion: version,
     createdAt: now.toISOString(),
     validUntil: validUntil.toISOString(),
     expiresAt: epochSeconds(validUntil),
@@ -77,10 +96,27 @@ export async function createStaffSession(
     .setIssuedAt(issuedAt)
     .setExpirationTime(epochSeconds(validUntil))
     .sign(key.privateKey);
-  await documentClient.send(
-    new PutCommand({ TableName: tableName(), Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
-  );
+  const outcome = await transact([
+    { Put: { TableName: tableName(), Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
+    {
+      ConditionCheck: {
+        TableName: tableName(),
+        Key: keys.staff(staffId),
+        ConditionExpression:
+          version === 0
+            ? '#status = :active AND (attribute_not_exists(permissionsVersion) OR permissionsVersion = :version)'
+            : '#status = :active AND permissionsVersion = :version',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':active': 'active', ':version': version },
+      },
+    },
+  ]);
+  if (!outcome.ok) throw new StaleStaffAccess();
   return { sessionId, sessionToken, expiresAt: item.validUntil };
+}
+
+function permissionsVersionOf(staff: Pick<StaffItem, 'permissionsVersion'>): number {
+  return staff.permissionsVersion ?? 0;
 }
 
 /** A staff token's claims, or `undefined` for anything else (a member token, a bad signature, an unknown scope). */
@@ -111,13 +147,17 @@ export async function getStaffSession(
   return Item as StaffSessionItem | undefined;
 }
 
+/** Valid while it exists, has not reached `validUntil`, and its user's permissions are still those it was issued with. */
 export function isStaffSessionValid(
   session: StaffSessionItem | undefined,
+  staff: StaffItem,
   now: Date = new Date(),
 ): session is StaffSessionItem {
   return (
     session !== undefined &&
     session.entity === 'staff-session' &&
+    session.staffId === staff.id &&
+    (session.permissionsVersion ?? 0) === permissionsVersionOf(staff) &&
     Date.parse(session.validUntil) > now.getTime()
   );
 }

@@ -1,15 +1,30 @@
 import { SendEmailCommand } from '@aws-sdk/client-ses';
 import { sesClient } from '../aws-clients.js';
 import { requiredEnv } from '../config.js';
-import { rethrowAwsError } from '../errors.js';
+import { WorkflowTaskError, errorName, rethrowAwsError } from '../errors.js';
 import type { RenderedEmail } from './render.js';
 
 /** SES answers in well under a second; an emulator action it does not implement never answers at all. */
 const SEND_TIMEOUT_MS = 10_000;
 
 /**
+ * SES refused an email for good (not retryable), under SES's error name (`MessageRejected`, ...). Only that name and
+ * the HTTP status are kept: SES's messages can name the recipient ("... failed the check in region ...: <address>"),
+ * and an error's message ends up in logs, task failures and execution histories.
+ */
+export class EmailRefused extends Error {
+  constructor(error: unknown) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata
+      ?.httpStatusCode;
+    super(`SES refused the email: ${errorName(error)}${status ? ` (HTTP ${status})` : ''}`);
+    this.name = errorName(error);
+  }
+}
+
+/**
  * Sends one email to one recipient (SES v1; one recipient per message also suits the emulator, which keeps only
- * the first address of a list), optionally with a Reply-To. Returns the SES message id. Failures that are safe to retry become RetryableError.
+ * the first address of a list), optionally with a Reply-To. Returns the SES message id. Failures that are safe to
+ * retry become RetryableError; others `EmailRefused`. Neither carries SES's message.
  */
 export async function sendEmail(
   to: string,
@@ -34,6 +49,11 @@ export async function sendEmail(
     );
     return result.MessageId ?? '';
   } catch (error) {
-    rethrowAwsError(error);
+    try {
+      rethrowAwsError(error);
+    } catch (failure) {
+      if (failure instanceof WorkflowTaskError) throw failure;
+      throw new EmailRefused(failure);
+    }
   }
 }

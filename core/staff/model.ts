@@ -76,6 +76,11 @@ export interface StaffItem {
   invitationExecution?: string;
   invitationTaskToken?: string;
   activatedAt?: string;
+  /**
+   * Moves by one with every change of the user's permissions (absent: 0). A staff session records the version its
+   * scopes were read at and counts only while the profile still has it, so no session outlives a change.
+   */
+  permissionsVersion?: number;
   gsi1pk: string;
   gsi1sk: string;
 }

@@ -139,6 +139,24 @@ export function scopesOf(staffId: string): Promise<Scope[]> {
   return readScopes(staffId);
 }
 
+/** A staff user with their scopes, read so that the scopes are those of `staff.permissionsVersion` or newer. */
+export interface StaffAccess {
+  staff: StaffItem;
+  scopes: Scope[];
+}
+
+/**
+ * The user and their scopes for a new session: the profile (with its `permissionsVersion`) first, then the
+ * permission records. A change committed in between shows as a newer version than the scopes were read at
+ * afterwards, never the reverse, so a session written conditioned on the version (see `createStaffSession`)
+ * cannot carry scopes older than its version. `undefined` for an unknown user.
+ */
+export async function readStaffAccess(staffId: string): Promise<StaffAccess | undefined> {
+  const staff = await readStaff(staffId);
+  if (!staff) return undefined;
+  return { staff, scopes: await readScopes(staffId) };
+}
+
 /** Staff cursors are gsi1 keys of the `STAFF` listing, of staff items only. */
 function decodeStaffCursor(cursor: string): Record<string, string> {
   const key = decodeCursor(cursor, ['pk', 'sk', 'gsi1pk', 'gsi1sk'], { gsi1pk: 'STAFF' });
@@ -245,41 +263,49 @@ export async function setInvitationExecution(staffId: string, executionName: str
   }
 }
 
-/** The profile as read, unchanged since: the guard of every multi-item change of one user. */
-function touchProfile(staff: StaffItem, now: string): TransactItem {
+/**
+ * The profile as read, unchanged since (the guard of every multi-item change of one user), with the next
+ * permissions version: every session issued before this change stops counting.
+ */
+function touchProfileForPermissions(staff: StaffItem, now: string): TransactItem {
   return {
     Update: {
       TableName: tableName(),
       Key: keys.staff(staff.id),
-      UpdateExpression: 'SET updatedAt = :now',
+      UpdateExpression: 'SET updatedAt = :now ADD permissionsVersion :one',
       ConditionExpression: 'updatedAt = :read',
-      ExpressionAttributeValues: { ':now': now, ':read': staff.updatedAt },
+      ExpressionAttributeValues: { ':now': now, ':read': staff.updatedAt, ':one': 1 },
     },
   };
 }
 
 /**
- * Replaces the user's scopes with `scopes`, writing only the differences (one transaction), and ends their staff
- * sessions when anything changed. Taking `network:admin` from the last active network admin throws
- * `LastNetworkAdmin`; an unknown user throws `StaffNotFound`.
+ * Replaces the user's scopes with `scopes`, writing only the differences (one transaction conditioned on the
+ * profile as read), and ends their staff sessions when anything changed. `authorise` is called with the user and
+ * scopes of every attempt, before anything is written, and refuses by throwing: the caller's check therefore
+ * always judges the state the change is applied to, even when a concurrent change made an attempt start over.
+ * Taking `network:admin` from the last active network admin throws `LastNetworkAdmin`; an unknown user throws
+ * `StaffNotFound`.
  */
 export async function replaceScopes(
   staffId: string,
   scopes: Scope[],
   grantedBy: string,
-): Promise<{ before: Scope[]; after: Scope[] }> {
+  authorise: (current: StaffAccess) => void | Promise<void> = () => undefined,
+): Promise<{ staff: StaffItem; before: Scope[]; after: Scope[] }> {
   const after = checkedScopes(scopes);
   for (let attempt = 1; ; attempt++) {
-    const staff = await readStaff(staffId);
-    if (!staff) throw new StaffNotFound();
-    const before = await readScopes(staffId);
+    const current = await readStaffAccess(staffId);
+    if (!current) throw new StaffNotFound();
+    await authorise(current);
+    const { staff, scopes: before } = current;
     const added = after.filter((scope) => !before.includes(scope));
     const removed = before.filter((scope) => !after.includes(scope));
-    if (added.length === 0 && removed.length === 0) return { before, after: before };
+    if (added.length === 0 && removed.length === 0) return { staff, before, after: before };
 
     const now = nextTimestamp(staff.updatedAt);
     const items: TransactItem[] = [
-      touchProfile(staff, now),
+      touchProfileForPermissions(staff, now),
       ...added.map((scope) => putNew({ ...permissionItem(staffId, scope, grantedBy, now) })),
       ...removed.map((scope) => deleteKey(keys.staffPermission(staffId, scope))),
     ];
@@ -292,7 +318,7 @@ export async function replaceScopes(
     const outcome = await transact(items);
     if (outcome.ok) {
       await revokeStaffSessions(staffId);
-      return { before, after };
+      return { staff, before, after };
     }
     if (counter >= 0 && outcome.reasons[counter] === 'ConditionalCheckFailed') throw new LastNetworkAdmin();
     if (attempt >= MAX_ATTEMPTS) throw new StaffChangeConflict();

@@ -13,17 +13,16 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.js';
 import { createSession } from '../../core/auth/sessions.js';
-import { createStaffSession } from '../../core/auth/staff-sessions.js';
 import { generateSigningKeyJwk } from '../../core/auth/signing-key.js';
 import { issueLinkToken } from '../../core/links.js';
 import type { Scope } from '../../core/staff/model.js';
-import { bootstrapNetworkAdmin, scopesOf } from '../../core/staff/repository.js';
+import { bootstrapNetworkAdmin } from '../../core/staff/repository.js';
 import type { Submitter } from '../../core/submissions/model.js';
 import { submit } from '../../core/submissions/review-requests.js';
 import { useLocalAws } from '../helpers/aws-env.js';
 import { startLocalSfn, type LocalSfn } from '../helpers/local-stepfunctions.js';
 import { putActiveMember } from '../helpers/members.js';
-import { putActiveStaff, putInvitedStaff, uniqueEmail } from '../helpers/staff.js';
+import { putActiveStaff, putInvitedStaff, staffSessionFor, uniqueEmail } from '../helpers/staff.js';
 
 // ------------------------------------------------------------------------------------------------ principals
 
@@ -85,6 +84,7 @@ beforeAll(async () => {
     REGISTRATION_STATE_MACHINE_ARN: await sfn.createMachine('registration', waiting),
     FIRST_EMAIL_RELAY_STATE_MACHINE_ARN: await sfn.createMachine('first-email-relay', relaySent),
     STAFF_INVITATION_STATE_MACHINE_ARN: await sfn.createMachine('staff-invitation', waiting),
+    STAFF_SIGN_IN_STATE_MACHINE_ARN: await sfn.createMachine('staff-sign-in', waiting),
     SUBMISSION_REVIEW_STATE_MACHINE_ARN: await sfn.createMachine(
       'submission-review',
       'statemachines/submission-review.asl.json',
@@ -100,7 +100,7 @@ beforeAll(async () => {
   });
   delete process.env.SESSION_SIGNING_KEY_FILE;
   // Authorization, not the sign-in email allowance, is what this test is about.
-  process.env.SIGN_IN_EMAILS_PER_DAY = '100';
+  process.env.SIGN_IN_EMAIL_BURST = '100';
   app = createApp({ relayOutcomeWaitMs: 10_000 });
 
   memberId = await newMember('member');
@@ -115,8 +115,7 @@ beforeAll(async () => {
     staffIds[name as PrincipalName] = (await putActiveStaff(scopes, name)).id;
   }
   for (const [name, staffId] of Object.entries(staffIds) as [PrincipalName, string][]) {
-    const staffSession = async () =>
-      (await createStaffSession(staffId, await scopesOf(staffId))).sessionToken;
+    const staffSession = () => staffSessionFor(staffId);
     principals[name] = { name, token: await staffSession(), freshToken: staffSession };
   }
 

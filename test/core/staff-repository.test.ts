@@ -8,6 +8,8 @@ import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { documentClient, tableName } from '../../core/aws-clients.js';
 import { keys } from '../../core/keys.js';
+import { StaleStaffAccess, createStaffSession } from '../../core/auth/staff-sessions.js';
+import { generateSigningKeyJwk } from '../../core/auth/signing-key.js';
 import { activateInvitation } from '../../core/staff/invitation.js';
 import type { Scope, StaffPermissionItem } from '../../core/staff/model.js';
 import {
@@ -25,6 +27,7 @@ import {
   findStaffByEmail,
   getStaff,
   listStaff,
+  readStaffAccess,
   replaceScopes,
   revokeStaffSessions,
   scopesOf,
@@ -35,6 +38,8 @@ import { useLocalAws } from '../helpers/aws-env.js';
 
 beforeAll(async () => {
   await useLocalAws('staff-repository');
+  process.env.SESSION_SIGNING_KEY = await generateSigningKeyJwk();
+  delete process.env.SESSION_SIGNING_KEY_FILE;
 });
 
 const address = (label: string) => `${label}.${randomUUID().slice(0, 8)}@staff.example`;
@@ -184,7 +189,7 @@ describe('staff repository', () => {
     await putSessions(staff.id, 3);
 
     const result = await replaceScopes(staff.id, ['site:history:moderate', 'site:history:admin'], adminId);
-    expect(result).toEqual({
+    expect(result).toMatchObject({
       before: ['site:alumni:moderate', 'site:history:moderate'],
       after: ['site:history:admin', 'site:history:moderate'],
     });
@@ -193,11 +198,15 @@ describe('staff repository', () => {
     expect(await permission(staff.id, 'site:history:admin')).toMatchObject({ grantedBy: adminId });
     expect(await permission(staff.id, 'site:alumni:moderate')).toBeUndefined();
     expect(await sessionsOf(staff.id)).toEqual([]);
+    // The change moved the permissions version: sessions issued before it no longer count.
+    expect((await getStaff(staff.id))?.permissionsVersion).toBe(1);
 
     // No change: nothing written, sessions kept.
     await putSessions(staff.id, 1);
     const before = await getStaff(staff.id);
-    expect(await replaceScopes(staff.id, ['site:history:admin', 'site:history:moderate'], adminId)).toEqual({
+    expect(
+      await replaceScopes(staff.id, ['site:history:admin', 'site:history:moderate'], adminId),
+    ).toMatchObject({
       before: ['site:history:admin', 'site:history:moderate'],
       after: ['site:history:admin', 'site:history:moderate'],
     });
@@ -207,6 +216,45 @@ describe('staff repository', () => {
     expect(await revokeStaffSessions(staff.id)).toBe(0);
 
     await expect(replaceScopes(randomUUID(), [], adminId)).rejects.toBeInstanceOf(StaffNotFound);
+  });
+
+  it('replaceScopes authorises against what each attempt replaces, also after a concurrent change', async () => {
+    const staff = await activeStaff(['site:history:moderate'], 'raced');
+    const seen: Scope[][] = [];
+    // The first attempt's check lets a concurrent change of the same user commit before its own write.
+    const result = await replaceScopes(
+      staff.id,
+      ['site:history:moderate', 'site:history:admin'],
+      adminId,
+      async (current) => {
+        seen.push(current.scopes);
+        if (seen.length === 1) await replaceScopes(staff.id, ['network:read'], adminId);
+        else if (current.scopes.includes('network:read'))
+          throw new Error('refused: not theirs to change any more');
+      },
+    ).catch((error: unknown) => error);
+    expect(result).toMatchObject({ message: 'refused: not theirs to change any more' });
+    expect(seen).toEqual([['site:history:moderate'], ['network:read']]);
+    expect(await scopesOf(staff.id)).toEqual(['network:read']);
+  });
+
+  it('a staff session is written only at the permissions version its scopes were read at', async () => {
+    const staff = await activeStaff(['site:history:admin', 'site:history:moderate'], 'signing-in');
+    const access = await readStaffAccess(staff.id);
+    await replaceScopes(staff.id, ['site:history:moderate'], adminId);
+    await expect(createStaffSession(access!)).rejects.toBeInstanceOf(StaleStaffAccess);
+    expect(await sessionsOf(staff.id)).toEqual([]);
+
+    const fresh = await readStaffAccess(staff.id);
+    expect(fresh).toMatchObject({ scopes: ['site:history:moderate'], staff: { permissionsVersion: 1 } });
+    await createStaffSession(fresh!);
+    expect(await sessionsOf(staff.id)).toMatchObject([
+      { scopes: ['site:history:moderate'], permissionsVersion: 1 },
+    ]);
+
+    await deleteStaff(staff.id);
+    await expect(createStaffSession(fresh!)).rejects.toBeInstanceOf(StaleStaffAccess);
+    expect(await sessionsOf(staff.id)).toEqual([]);
   });
 
   it('granting and taking network admin moves the counter for active users only', async () => {

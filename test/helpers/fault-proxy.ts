@@ -9,12 +9,31 @@ export interface InjectedResponse {
   body: string;
 }
 
+/** A request seen by the proxy: its `X-Amz-Target` header (the AWS operation) and its body. */
+export interface ProxiedRequest {
+  target: string;
+  body: string;
+}
+
+/** A request held by `holdNext`: `arrived` resolves when it reaches the proxy, `release` forwards it. */
+export interface HeldRequest {
+  arrived: Promise<void>;
+  release(): void;
+}
+
 export interface FaultProxy {
   url: string;
   /** `pass` forwards to the real endpoint, `fail` answers 500, `hang` never answers. */
   setMode(mode: FaultMode): void;
   /** Answers the next `count` requests with `response` instead of forwarding them, then passes again. */
   failNext(count: number, response: InjectedResponse): void;
+  /**
+   * Holds the next request that `match`es until `release()` is called, then forwards it: a deterministic way to
+   * let other requests overtake it (a race, replayed in a chosen order). Other requests pass meanwhile.
+   */
+  holdNext(match: (request: ProxiedRequest) => boolean): HeldRequest;
+  /** Records every request from now until `stop()` (in arrival order). */
+  record(): { requests: ProxiedRequest[]; stop(): void };
   /** Requests that reached the real endpoint. */
   forwarded(): number;
   stop(): Promise<void>;
@@ -44,6 +63,9 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   let mode: FaultMode = 'pass';
   let injections: InjectedResponse[] = [];
   let forwardedCount = 0;
+  const recorders = new Set<ProxiedRequest[]>();
+  let hold:
+    { match: (request: ProxiedRequest) => boolean; arrive: () => void; released: Promise<void> } | undefined;
   const server: Server = createServer((incoming, response) => {
     if (mode === 'hang') {
       incoming.resume();
@@ -56,17 +78,39 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       response.end(injected.body);
       return;
     }
-    forwardedCount += 1;
-    const forwarded = httpRequest(
-      `${target}${incoming.url ?? '/'}`,
-      { method: incoming.method, headers: incoming.headers },
-      (upstream) => {
-        response.writeHead(upstream.statusCode ?? 502, upstream.headers);
-        upstream.pipe(response);
-      },
-    );
-    forwarded.on('error', () => response.destroy());
-    incoming.pipe(forwarded);
+    const forward = (body?: Buffer) => {
+      forwardedCount += 1;
+      const forwarded = httpRequest(
+        `${target}${incoming.url ?? '/'}`,
+        { method: incoming.method, headers: incoming.headers },
+        (upstream) => {
+          response.writeHead(upstream.statusCode ?? 502, upstream.headers);
+          upstream.pipe(response);
+        },
+      );
+      forwarded.on('error', () => response.destroy());
+      if (body) forwarded.end(body);
+      else incoming.pipe(forwarded);
+    };
+    if (!hold && recorders.size === 0) {
+      forward();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+    incoming.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const armed = hold;
+      const seen = { target: String(incoming.headers['x-amz-target'] ?? ''), body: body.toString('utf8') };
+      for (const requests of recorders) requests.push(seen);
+      if (armed && hold === armed && armed.match(seen)) {
+        hold = undefined;
+        armed.arrive();
+        void armed.released.then(() => forward(body));
+        return;
+      }
+      forward(body);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, LOCAL_HOST, resolve));
   const address = server.address();
@@ -78,6 +122,19 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     },
     failNext: (count, injected) => {
       injections = Array.from({ length: count }, () => injected);
+    },
+    holdNext: (match) => {
+      let arrive = () => undefined as void;
+      let release = () => undefined as void;
+      const arrived = new Promise<void>((resolve) => (arrive = resolve));
+      const released = new Promise<void>((resolve) => (release = resolve));
+      hold = { match, arrive, released };
+      return { arrived, release };
+    },
+    record: () => {
+      const requests: ProxiedRequest[] = [];
+      recorders.add(requests);
+      return { requests, stop: () => void recorders.delete(requests) };
     },
     forwarded: () => forwardedCount,
     stop: () =>

@@ -8,7 +8,7 @@ import { createStaffSession } from '../../core/auth/staff-sessions.js';
 import { documentClient, tableName } from '../../core/aws-clients.js';
 import { keys } from '../../core/keys.js';
 import type { Scope, StaffItem } from '../../core/staff/model.js';
-import { createInvitation, getStaff, scopesOf } from '../../core/staff/repository.js';
+import { createInvitation, getStaff, readStaffAccess } from '../../core/staff/repository.js';
 import { NETWORK_ADMIN, incrementNetworkAdmins, transact } from '../../core/staff/store.js';
 
 export const uniqueEmail = (label: string) => `${label}-${randomUUID().slice(0, 8)}@staff.example.org`;
@@ -39,9 +39,11 @@ export async function putActiveStaff(scopes: Scope[], label = 'staff'): Promise<
   return (await getStaff(invited.id))!;
 }
 
-/** A staff session token for the user, with the scopes their records hold now. */
+/** A staff session token for the (active) user, with the scopes their records hold now. */
 export async function staffSessionFor(staffId: string): Promise<string> {
-  return (await createStaffSession(staffId, await scopesOf(staffId))).sessionToken;
+  const access = await readStaffAccess(staffId);
+  if (!access) throw new Error(`No staff user ${staffId}`);
+  return (await createStaffSession(access)).sessionToken;
 }
 
 /** An update of the staff item outside the repository (e.g. the task token the workflow stores). */
