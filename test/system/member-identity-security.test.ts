@@ -439,7 +439,7 @@ describe('issue 11: POST /member/{id}/login resends a pending registration’s v
     ]);
   });
 
-  it('counts resends in the daily allowance of sign-in emails', async () => {
+  it('counts resends in the sign-in allowance: always "OK", but no more emails than the allowance', async () => {
     const id = unique('resend');
     const email = address('resend');
     expect((await call('POST', `/member/${id}`, { body: registrationBody(email) })).status).toBe(200);
@@ -447,10 +447,12 @@ describe('issue 11: POST /member/{id}/login resends a pending registration’s v
     const answers = [];
     for (let attempt = 0; attempt < 6; attempt += 1)
       answers.push((await call('POST', `/member/${id}/login`)).status);
-    expect(answers).toEqual([200, 200, 200, 200, 200, 429]);
-    // The address has its own allowance as well (any number of ids may name it): the first email and four resends.
-    await nthEmail(email, 5);
+    // Over the allowance nothing is sent and the answer is the same: the newest link sent still works.
+    expect(answers).toEqual([200, 200, 200, 200, 200, 200]);
+    // The address's own allowance (any number of ids may name it; SIGN_IN_EMAIL_BURST, 3, at once) holds the
+    // registration's first email and two resends.
+    await nthEmail(email, 3);
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(await emailsTo(system.urls.inbox, email)).toHaveLength(5);
+    expect(await emailsTo(system.urls.inbox, email)).toHaveLength(3);
   });
 });
