@@ -21,7 +21,7 @@ import { renderEmail } from '../email/render.js';
 import { sendEmail } from '../email/send.js';
 import { keys, normalizeEmail } from '../keys.js';
 import { hashLinkToken, issueLinkToken, linkUrl } from '../links.js';
-import { takeSignInEmail } from '../sign-in-limit.js';
+import { returnSignInEmail, takeSignInEmail } from '../sign-in-limit.js';
 import type { MemberItem } from './model.js';
 
 export type VerificationEmailOutcome =
@@ -63,11 +63,25 @@ export async function emailVerification(
 ): Promise<VerificationEmailOutcome> {
   const owner = await activeOwnerOf(member.email, member.id);
   if (owner && !first) return { sent: false, reason: 'address-owned' };
-  if (!(await takeSignInEmail(addressPrincipal(member.email)))) {
-    return { sent: false, reason: 'address-allowance-used' };
+  const principal = addressPrincipal(member.email);
+  if (!(await takeSignInEmail(principal))) return { sent: false, reason: 'address-allowance-used' };
+  try {
+    const outcome = await (owner
+      ? sendOwnerNotice(owner, member.id).then((messageId) => ({ sent: 'owner-notice' as const, messageId }))
+      : sendVerificationLink(member, validUntil));
+    if (!outcome.sent) await returnSignInEmail(principal);
+    return outcome;
+  } catch (error) {
+    // Nothing reached the address: a retry of the task (or a later resend) may have the email back.
+    await returnSignInEmail(principal);
+    throw error;
   }
-  if (owner) return { sent: 'owner-notice', messageId: await sendOwnerNotice(owner, member.id) };
+}
 
+async function sendVerificationLink(
+  member: MemberItem,
+  validUntil: string,
+): Promise<VerificationEmailOutcome> {
   const validForSeconds = Math.max(1, Math.floor((Date.parse(validUntil) - Date.now()) / 1000));
   const { token } = await issueLinkToken(member.id, 'verify', validForSeconds, { memberUid: member.uid });
   if (!(await recordLatestLink(member, hashLinkToken(token)))) {
