@@ -55,7 +55,6 @@ async function startSystem(dataDir: string) {
       ...process.env,
       ...ports,
       LOCAL_DATA_DIR: dataDir,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -21,7 +21,6 @@ async function runScript(...args: string[]) {
           PATH: process.env.PATH,
           TABLE_NAME: env.tableName,
           AWS_ENDPOINT_URL_DYNAMODB: env.dynamoDbEndpoint,
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         },
       },
     );
