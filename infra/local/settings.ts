@@ -1,3 +1,5 @@
+import { localDefaults } from '../../core/config.js';
+
 /** The local runtime's settings, from the environment, with the documented defaults. */
 export interface LocalSettings {
   apiPort: number;
@@ -19,7 +21,7 @@ export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSe
     s3Port: port(env, 'S3_PORT', 4569),
     dataDir: env.LOCAL_DATA_DIR || '.local',
     timeScale: positiveNumber(env, 'LOCAL_TIME_SCALE', 1),
-    tableName: env.TABLE_NAME || 'lumina-local',
+    tableName: env.TABLE_NAME || localDefaults.tableName,
   };
 }
 

@@ -44,7 +44,8 @@ describe('npm run staff:bootstrap', () => {
     const admin = await findStaffByEmail('ada@example.org');
     expect(admin).toMatchObject({ status: 'active', name: 'Ada Admin' });
     expect(created.stdout).toBe(
-      `Network admin created: ${admin!.id} (ada@example.org)\nSign in with POST /staff/login (an emailed link).\n`,
+      `Using table ${env.tableName} at ${env.dynamoDbEndpoint}\n` +
+        `Network admin created: ${admin!.id} (ada@example.org)\nSign in with POST /staff/login (an emailed link).\n`,
     );
     expect(await scopesOf(admin!.id)).toEqual(['network:admin', 'network:read']);
 
