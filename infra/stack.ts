@@ -469,9 +469,8 @@ export class LuminaStack extends Stack {
     });
     this.apiFunction = api.fn;
     this.apiRole = api.role;
-    api.role.addToPrincipalPolicy(
-      this.tableStatement([...tableReadActions, ...tableWriteActions, 'dynamodb:DescribeTable']),
-    );
+    // `/health` probes the table with a GetItem (one of the reads), so the API needs nothing beyond its reads and writes.
+    api.role.addToPrincipalPolicy(this.tableStatement([...tableReadActions, ...tableWriteActions]));
     api.role.addToPrincipalPolicy(sendEmailStatement);
     this.signingKeySecret.grantRead(api.role);
     if (machines.size > 0) {

@@ -382,6 +382,26 @@ describe('the stack as deployed (statemachines/ and the task registry)', () => {
     }
   });
 
+  it("lets the API read and write the table's items and nothing more: its /health probe is a GetItem", () => {
+    const statements = roleStatements(resources, logicalId(stack.apiRole));
+    const tableActions = statements
+      .flatMap((s) => asList(s.Action))
+      .filter((action) => action.startsWith('dynamodb:'))
+      .sort();
+    expect(tableActions).toEqual(
+      [
+        'dynamodb:BatchGetItem',
+        'dynamodb:BatchWriteItem',
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+      ].sort(),
+    );
+  });
+
   it('lets the API start, describe and answer only our state machines', () => {
     const statements = roleStatements(resources, logicalId(stack.apiRole));
     const ours = [...stack.stateMachines.keys()].map((name) => `:stateMachine:Lumina-${name}`).sort();
