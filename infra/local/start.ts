@@ -48,6 +48,7 @@ try {
       `Lumina local system is up in ${seconds} s (Node ${process.versions.node}, time scale ${settings.timeScale}, data in ${settings.dataDir}/)`,
       `  API            ${system.urls.api}`,
       `  API docs       ${system.urls.docs}`,
+      `  CORS origins   ${system.corsOrigins.join(', ')}   (SITE_ORIGINS)`,
       `  Email inbox    ${system.urls.inbox}   (every email sent, JSON at ${system.urls.inbox}/store)`,
       `  Step Functions ${system.urls.stepFunctions}   (AWS_ENDPOINT_URL_SFN)`,
       `  Events         ${system.urls.events}   (published by workflows to ${localEventBusName}; ?detailType=...)`,
