@@ -124,7 +124,8 @@ describe('npm start', () => {
     expect(kept.Item).toEqual(key);
     again.destroy();
     await stopWithSigterm(second);
-  });
+    // Two starts, each allowed untilUp's 60 s: on a loaded machine one start alone can take 15 s.
+  }, 150_000);
 
   it('reports a taken port in one line and starts nothing', async () => {
     const blocker = createServer();
