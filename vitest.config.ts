@@ -1,9 +1,5 @@
 import { defineConfig } from 'vitest/config';
 
-// Known and documented (DESIGN 5): the SDK's Node 20 end-of-support notice, here for the global setup's clients
-// and through `env` below for every test file.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 export default defineConfig({
   test: {
     environment: 'node',
@@ -21,7 +17,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     teardownTimeout: 20_000,
     env: {
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       // Failures of the code under test still show; per-request info logs would drown the output.
       POWERTOOLS_LOG_LEVEL: 'ERROR',
     },

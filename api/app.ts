@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import packageJson from '../package.json' with { type: 'json' };
 import { logger } from '../core/logger.js';
+import { corsMiddleware } from './cors.js';
 import { registerDocs } from './docs.js';
 import { errorHandler, notFound, validationErrorHook } from './errors.js';
 import { checkHealth, dependencyChecks, healthRoute } from './health.js';
@@ -16,6 +17,8 @@ export interface AppDependencies {
   healthCheckTimeoutMs?: number;
   /** How long `POST /member/{id}/contact` waits for the relay workflow before answering 202 (15 s). */
   relayOutcomeWaitMs?: number;
+  /** Origins allowed by CORS when the app serves browsers itself (`npm start`); in AWS, API Gateway does CORS. */
+  corsOrigins?: readonly string[];
 }
 
 const DEFAULT_HEALTH_CHECK_TIMEOUT_MS = 2_000;
@@ -36,6 +39,8 @@ export function createApp(deps: AppDependencies = {}) {
       durationMs: Math.round(performance.now() - started),
     });
   });
+
+  if (deps.corsOrigins) app.use(corsMiddleware(deps.corsOrigins));
 
   app.openapi(healthRoute, async (c) => {
     const health = await checkHealth(dependencyChecks, healthCheckTimeoutMs, packageJson.version);

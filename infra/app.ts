@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
+import { parseOrigins } from '../core/cors.js';
 import { applyAwsSolutionsChecks } from './nag.js';
 import {
   defaultApiThrottle,
@@ -78,10 +79,9 @@ for (const name of Object.keys(workflowSettingVariables) as WorkflowSettingName[
 const rateLimit = integer('apiRateLimit');
 const burstLimit = integer('apiBurstLimit');
 const logRetentionDays = integer('logRetentionDays');
-const siteOrigins = context('siteOrigins')
-  ?.split(',')
-  .map((origin) => origin.trim())
-  .filter((origin) => origin !== '');
+// The same setting and parser as npm start's SITE_ORIGINS (core/cors.ts).
+const siteOriginsText = context('siteOrigins');
+const siteOrigins = siteOriginsText === undefined ? undefined : parseOrigins(siteOriginsText, 'siteOrigins');
 
 const stack = new LuminaStack(app, context('stackName') ?? 'Lumina', {
   description:

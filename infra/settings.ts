@@ -120,7 +120,8 @@ export function deployParameters(): DeployParameter[] {
     {
       name: 'siteOrigins',
       defaultText: "`siteUrl`'s origin",
-      meaning: 'comma-separated origins allowed by CORS (the alumni sites that call the API)',
+      meaning:
+        'comma-separated origins allowed by CORS (the alumni sites that call the API; `SITE_ORIGINS` for `npm start`)',
     },
     {
       name: 'sesIdentity',

@@ -6,6 +6,7 @@
  * Everything is derived from the shared definitions (table, task registry, ASL files), so adding a task or a
  * workflow needs no change here.
  */
+import { assertOrigin, corsPolicy } from '../core/cors.js';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
@@ -210,9 +211,7 @@ export class LuminaStack extends Stack {
       throw new Error(`sesIdentity must be senderEmail, its domain or a parent domain, got "${sesIdentity}"`);
     }
     const siteOrigins = props.siteOrigins ?? [new URL(props.siteUrl).origin];
-    for (const origin of siteOrigins) {
-      if (new URL(origin).origin !== origin) throw new Error(`siteOrigins: "${origin}" is not an origin`);
-    }
+    for (const origin of siteOrigins) assertOrigin(origin, 'siteOrigins');
     const tasks = props.tasks ?? taskFunctions;
     const workflows = props.workflows ?? listWorkflows();
     this.logRetention = props.logRetention ?? defaultLogRetention;
@@ -341,17 +340,13 @@ export class LuminaStack extends Stack {
       apiName: `${this.stackName}-api`,
       description: 'Lumina alumni API',
       createDefaultStage: false,
+      // The policy `npm start` applies too (core/cors.ts); API Gateway answers preflights and adds the headers.
       corsPreflight: {
         allowOrigins: [...siteOrigins],
-        allowMethods: [
-          CorsHttpMethod.GET,
-          CorsHttpMethod.POST,
-          CorsHttpMethod.PUT,
-          CorsHttpMethod.DELETE,
-          CorsHttpMethod.OPTIONS,
-        ],
-        allowHeaders: ['authorization', 'content-type'],
-        maxAge: Duration.hours(1),
+        allowMethods: corsPolicy.allowMethods.map((method) => CorsHttpMethod[method]),
+        allowHeaders: [...corsPolicy.allowHeaders],
+        exposeHeaders: [...corsPolicy.exposeHeaders],
+        maxAge: Duration.seconds(corsPolicy.maxAgeSeconds),
       },
     });
     const publicApiUrl = props.publicApiUrl ?? this.httpApi.apiEndpoint;
@@ -469,9 +464,8 @@ export class LuminaStack extends Stack {
     });
     this.apiFunction = api.fn;
     this.apiRole = api.role;
-    api.role.addToPrincipalPolicy(
-      this.tableStatement([...tableReadActions, ...tableWriteActions, 'dynamodb:DescribeTable']),
-    );
+    // `/health` probes the table with a GetItem (one of the reads), so the API needs nothing beyond its reads and writes.
+    api.role.addToPrincipalPolicy(this.tableStatement([...tableReadActions, ...tableWriteActions]));
     api.role.addToPrincipalPolicy(sendEmailStatement);
     this.signingKeySecret.grantRead(api.role);
     if (machines.size > 0) {

@@ -7,13 +7,21 @@
  *    lumina-era site does → profile verified; state transitions per execution.
  * 3. Submission review through the API: POST → pending answer → moderator's email → decision answered with the
  *    final status; state transitions per approved execution.
- * 4. The local Step Functions runtime alone: executions per second of a 5-state machine.
+ * 4. `GET /health` as the table grows: median latency with an empty table and with BENCH_TABLE_ITEMS (10,000)
+ *    items in it, in the same run; the target is that it does not grow (a ratio near 1).
+ * 5. The local Step Functions runtime alone: executions per second of a 5-state machine.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  BatchWriteItemCommand,
+  DynamoDBClient,
+  type BatchWriteItemCommandOutput,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
 import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { findFreePort } from '../infra/local/ports.js';
 import { LocalStepFunctions } from '../infra/local/stepfunctions/engine.js';
@@ -22,6 +30,8 @@ import { repoRoot } from '../infra/workflows.js';
 const REGISTRATIONS = Number(process.env.BENCH_REGISTRATIONS ?? 10);
 const RUNTIME_EXECUTIONS = Number(process.env.BENCH_EXECUTIONS ?? 500);
 const SUBMISSIONS = Number(process.env.BENCH_SUBMISSIONS ?? 10);
+const TABLE_ITEMS = Number(process.env.BENCH_TABLE_ITEMS ?? 10_000);
+const HEALTH_REQUESTS = 50;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -55,7 +65,6 @@ async function startSystem(dataDir: string) {
       ...process.env,
       ...ports,
       LOCAL_DATA_DIR: dataDir,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -209,6 +218,61 @@ async function reviewOne(
   return { id, postMs: answered - began, emailMs: emailed - began, decideMs: performance.now() - emailed };
 }
 
+/** Median latency of `GET /health` (the whole answer, and its database check), one request at a time. */
+async function healthLatency(api: string): Promise<{ totalMs: number; databaseMs: number }> {
+  const totals = [];
+  const database = [];
+  for (let index = 0; index < HEALTH_REQUESTS; index++) {
+    const began = performance.now();
+    const response = await fetch(`${api}/health`);
+    const body = (await response.json()) as { checks: { database: { latencyMs: number } } };
+    totals.push(performance.now() - began);
+    if (response.status !== 200) throw new Error(`health: ${response.status}`);
+    database.push(body.checks.database.latencyMs);
+  }
+  return { totalMs: median(totals), databaseMs: median(database) };
+}
+
+/** Fills the table with `count` items about the size of a member's profile, 25 per BatchWriteItem. */
+async function fillTable(endpoint: string, count: number) {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const batches: WriteRequest[][] = [];
+  for (let start = 0; start < count; start += 25) {
+    const items: WriteRequest[] = [];
+    for (let index = start; index < Math.min(start + 25, count); index++) {
+      items.push({
+        PutRequest: {
+          Item: {
+            pk: { S: `BENCH#${index}` },
+            sk: { S: 'FILLER' },
+            type: { S: 'bench-filler' },
+            text: { S: 'x'.repeat(300) },
+            createdAt: { S: new Date().toISOString() },
+          },
+        },
+      });
+    }
+    batches.push(items);
+  }
+  const workers = Array.from({ length: 4 }, async () => {
+    for (let items = batches.shift(); items; items = batches.shift()) {
+      let unprocessed: WriteRequest[] | undefined = items;
+      while (unprocessed && unprocessed.length > 0) {
+        const written: BatchWriteItemCommandOutput = await client.send(
+          new BatchWriteItemCommand({ RequestItems: { 'lumina-local': unprocessed } }),
+        );
+        unprocessed = written.UnprocessedItems?.['lumina-local'];
+      }
+    }
+  });
+  await Promise.all(workers);
+  client.destroy();
+}
+
 async function stateTransitions(sfn: SFNClient, workflow: string): Promise<number[]> {
   const { executions } = await sfn.send(
     new ListExecutionsCommand({
@@ -267,6 +331,10 @@ try {
   );
   const jvmRss = jvm ? rssMb(jvm) : NaN;
 
+  // Before anything is written: the table is empty. The first round warms the JVM and the API up and is not kept.
+  await healthLatency(system.api);
+  const healthEmpty = await healthLatency(system.api);
+
   const runs = [];
   for (let index = 0; index < REGISTRATIONS; index++) runs.push(await registerOne(system.api, system.inbox));
 
@@ -288,6 +356,8 @@ try {
   const reviewTransitions = await stateTransitions(sfn, 'submission-review');
   sfn.destroy();
   const afterRss = { supervisor: rssMb(system.child.pid!), jvm: jvm ? rssMb(jvm) : NaN };
+  await fillTable(system.dynamoDb, TABLE_ITEMS);
+  const healthFull = await healthLatency(system.api);
   await system.stop();
   const throughput = await runtimeThroughput();
 
@@ -321,6 +391,12 @@ try {
       `${median(reviews.map((run) => run.decideMs)).toFixed(0)} ms`,
     ],
     ['submission approved: state transitions per execution', [...new Set(reviewTransitions)].join(', ')],
+    [
+      `GET /health median: empty table / ${TABLE_ITEMS.toLocaleString('en')} items (target: does not grow)`,
+      `${healthEmpty.totalMs.toFixed(1)} ms / ${healthFull.totalMs.toFixed(1)} ms ` +
+        `(x${(healthFull.totalMs / healthEmpty.totalMs).toFixed(2)}; database check ` +
+        `${healthEmpty.databaseMs} ms / ${healthFull.databaseMs} ms)`,
+    ],
     [
       `runtime alone: ${RUNTIME_EXECUTIONS} executions of a 5-state machine`,
       `${throughput.perSecond}/s (${throughput.msPerExecution.toFixed(2)} ms each)`,

@@ -1,48 +1,36 @@
 /**
- * `npm run staff:bootstrap -- --email <address> --name "<name>"`: creates the first network admin (an active staff
- * user with `network:admin` and `network:read`), once: it refuses while an active network admin exists. Prints the
- * staff id; no token: the admin signs in with an emailed link (POST /staff/login). Uses the API's environment:
- * `TABLE_NAME`, the AWS region and credentials, and `AWS_ENDPOINT_URL_DYNAMODB` for a local table.
+ * `npm run staff:bootstrap -- --email <address> --name "<name>" [--table <TableName>]`: creates the first network
+ * admin (an active staff user with `network:admin` and `network:read`), once: it refuses while an active network
+ * admin exists. Prints the staff id; no token: the admin signs in with an emailed link (POST /staff/login).
+ * Operates the local system (`npm start`) by default, a deployed stack's table with `--table` or `TABLE_NAME` and
+ * the environment's AWS region and credentials (see `target.ts`).
  */
 import { parseArgs } from 'node:util';
-import {
-  InvalidStaffInput,
-  NetworkAdminExists,
-  StaffEmailTaken,
-  bootstrapNetworkAdmin,
-} from '../core/staff/repository.js';
+import { selectAdminTarget, unreachableMessage } from './target.js';
 
-const usage = 'Usage: npm run staff:bootstrap -- --email <address> --name "<name>"';
+const usage = 'Usage: npm run staff:bootstrap -- --email <address> --name "<name>" [--table <TableName>]';
 
 function fail(message: string, code = 2): never {
   console.error(message);
   process.exit(code);
 }
 
-let values: { email?: string; name?: string };
+let values: { email?: string; name?: string; table?: string };
 try {
-  ({ values } = parseArgs({ options: { email: { type: 'string' }, name: { type: 'string' } } }));
+  ({ values } = parseArgs({
+    options: { email: { type: 'string' }, name: { type: 'string' }, table: { type: 'string' } },
+  }));
 } catch (error) {
   fail(`${(error as Error).message}\n${usage}`);
 }
 
 if (!values.email) fail(`--email is required\n${usage}`);
 if (!values.name?.trim()) fail(`--name is required\n${usage}`);
-if (!process.env.TABLE_NAME) {
-  fail(
-    'TABLE_NAME is not set. For the local system (npm start):\n' +
-      '  TABLE_NAME=lumina-local AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:8000 ' +
-      'npm run staff:bootstrap -- --email <address> --name "<name>"',
-  );
-}
-
-// A local endpoint needs a region and some credentials, like the local runtime gives its own processes.
-const endpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB ?? '';
-if (/^https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?\/?$/.test(endpoint)) {
-  process.env.AWS_REGION ||= 'us-east-1';
-  process.env.AWS_ACCESS_KEY_ID ||= 'local';
-  process.env.AWS_SECRET_ACCESS_KEY ||= 'local';
-}
+const target = selectAdminTarget({ table: values.table });
+// Imported only now: the repository creates its AWS clients from the environment the target set.
+const { InvalidStaffInput, NetworkAdminExists, StaffEmailTaken, bootstrapNetworkAdmin } =
+  await import('../core/staff/repository.js');
+console.log(`Using ${target.description}`);
 
 try {
   const admin = await bootstrapNetworkAdmin({ email: values.email, name: values.name });
@@ -59,5 +47,7 @@ try {
   }
   if (error instanceof StaffEmailTaken)
     fail(`This address already belongs to a staff user: ${values.email}`, 1);
+  const unreachable = unreachableMessage(target, error);
+  if (unreachable) fail(unreachable, 1);
   throw error;
 }

@@ -98,16 +98,25 @@ async function assertJavaAvailable(): Promise<void> {
   }
 }
 
-/** Polls ListTables until the JVM answers, fails fast if it exits, gives up after READY_TIMEOUT_MS. */
-async function waitUntilAnswering(endpoint: string, jvm: ChildProcess, output: () => string): Promise<void> {
+/**
+ * Polls ListTables until the JVM answers, fails fast if it exits, gives up after `timeoutMs`. Exported for tests.
+ * A JVM still warming up accepts connections before it answers: each poll is abandoned after a second
+ * (`throwOnRequestTimeout`; without it the SDK only prints a warning and keeps waiting) and the next one is sent.
+ */
+export async function waitUntilAnswering(
+  endpoint: string,
+  jvm: Pick<ChildProcess, 'exitCode' | 'signalCode'>,
+  output: () => string,
+  timeoutMs = READY_TIMEOUT_MS,
+): Promise<void> {
   const client = new DynamoDBClient({
     endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 1,
-    requestHandler: { connectionTimeout: 500, requestTimeout: 1_000 },
+    requestHandler: { connectionTimeout: 500, requestTimeout: 1_000, throwOnRequestTimeout: true },
   });
-  const deadline = Date.now() + READY_TIMEOUT_MS;
+  const deadline = Date.now() + timeoutMs;
   try {
     for (;;) {
       if (jvm.exitCode !== null || jvm.signalCode !== null) {
@@ -123,7 +132,7 @@ async function waitUntilAnswering(endpoint: string, jvm: ChildProcess, output: (
       }
       if (Date.now() > deadline) {
         throw new LocalStartupError(
-          `DynamoDB Local did not answer on ${endpoint} within ${READY_TIMEOUT_MS / 1000} s${lastLinesSuffix(output())}`,
+          `DynamoDB Local did not answer on ${endpoint} within ${timeoutMs / 1000} s${lastLinesSuffix(output())}`,
         );
       }
       await sleep(POLL_INTERVAL_MS);

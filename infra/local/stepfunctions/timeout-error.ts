@@ -4,7 +4,6 @@
  * which it does not export. We obtain that class's prototype once, by letting the interpreter time out a task
  * after 1 ms, and give our timeout errors the same prototype.
  */
-import './node20-polyfills.js';
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import { WorkflowError } from './errors.js';
 
