@@ -9,11 +9,13 @@
  * once the preflight allows the header; it sets and reads no cookies, so `Access-Control-Allow-Credentials` is not
  * sent and a request made with `credentials: 'include'` is refused by the browser.
  */
+import { EXPOSED_RESPONSE_HEADERS } from './response-headers.js';
+
 export const corsPolicy = {
   allowMethods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
   allowHeaders: ['authorization', 'content-type'],
-  /** Response headers a page may read beyond the CORS-safelisted ones (a 429's `Retry-After`). */
-  exposeHeaders: ['retry-after'],
+  /** Response headers a page may read beyond the CORS-safelisted ones: paging headers, a 429's `Retry-After`. */
+  exposeHeaders: EXPOSED_RESPONSE_HEADERS.map((header) => header.toLowerCase()),
   maxAgeSeconds: 3600,
 } as const;
 

@@ -34,7 +34,7 @@ import { authenticate, optionalMember, requireMember } from '../auth/middleware.
 import { authenticateMemberOrStaff, type StaffVariables } from '../auth/staff-middleware.js';
 import { HttpError, queryValueError, validationErrorHook } from '../errors.js';
 import { ErrorSchema, ValidationErrorSchema, json } from '../openapi-shapes.js';
-import { responseHeaders } from '../response-headers.js';
+import { responseHeaders } from '../../core/response-headers.js';
 import { SubmissionSchema } from './submission-shapes.js';
 
 type SubmissionEnv = { Variables: AuthVariables & StaffVariables };

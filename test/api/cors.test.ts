@@ -68,7 +68,7 @@ describe('CORS (npm start)', () => {
     expect(ok.status).toBe(200);
     expect(corsHeaders(ok)).toEqual({
       'access-control-allow-origin': site,
-      'access-control-expose-headers': 'retry-after',
+      'access-control-expose-headers': 'x-next-cursor,link,retry-after',
     });
     expect(ok.headers.get('vary')).toContain('Origin');
 
