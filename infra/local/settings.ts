@@ -8,6 +8,8 @@ export interface LocalSettings {
   dataDir: string;
   timeScale: number;
   tableName: string;
+  /** How long the API waits for a whole request (headers and body) before answering 408. */
+  apiRequestTimeoutMs: number;
 }
 
 export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSettings {
@@ -20,6 +22,7 @@ export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSe
     dataDir: env.LOCAL_DATA_DIR || '.local',
     timeScale: positiveNumber(env, 'LOCAL_TIME_SCALE', 1),
     tableName: env.TABLE_NAME || 'lumina-local',
+    apiRequestTimeoutMs: positiveNumber(env, 'API_REQUEST_TIMEOUT_MS', 10_000),
   };
 }
 

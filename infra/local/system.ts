@@ -102,7 +102,11 @@ export async function startLocalSystem(
     await ensureTable(dynamoDbClient, settings.tableName);
     const { createApp } = await import('../../api/app.js');
     const { startApiServer } = await import('../../api/server.js');
-    const api = await startApiServer({ port: settings.apiPort, app: createApp() });
+    const api = await startApiServer({
+      port: settings.apiPort,
+      app: createApp(),
+      requestTimeoutMs: settings.apiRequestTimeoutMs,
+    });
     stops.push(() => api.stop());
 
     const system: LocalSystem = {
