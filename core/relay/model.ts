@@ -55,7 +55,7 @@ export interface RelayItem {
   relayId: string;
   recipientId: string;
   senderKind: 'member' | 'student';
-  /** Member id, or for a student `student:<sha256 of the address>`: limits and blocks key on it, not on the address. */
+  /** Member id, or for a student `student:<sha256 of the mailbox>` (`normalizeEmail`): limits and blocks key on it. */
   senderKey: string;
   /** Member senders only. */
   senderMemberId?: string;

@@ -263,6 +263,23 @@ describe('registration workflow', () => {
     expect(notice!.body.text).toContain('address_owner');
   });
 
+  it('the same mailbox under a +tag, dots or case is the same address: refused, the owner told at their own (issue 12, finding 6)', async () => {
+    const suffix = randomUUID().slice(0, 8);
+    const ownerEmail = `fred.bloggs.${suffix}@gmail.com`;
+    await putActiveMember('gmail_owner', ownerEmail);
+    const { executionArn } = await register(
+      'gmail_newcomer',
+      registration({ email: `FredBloggs${suffix}+alumni@googlemail.com` }),
+    );
+    expect(await sfn.finished(executionArn)).toMatchObject({
+      status: 'FAILED',
+      error: 'EmailAlreadyRegistered',
+    });
+    expect(await getMember('gmail_newcomer')).toBeUndefined();
+    const [notice] = await awaitEmails(env.sesUrl, ownerEmail);
+    expect(notice!.subject).toBe('Someone tried to register with your email address');
+  });
+
   it('verification timeout: releases the id and the address, which can then be registered again', async () => {
     process.env.VERIFICATION_TIMEOUT_SECONDS = '600';
     try {
