@@ -21,7 +21,11 @@
  * relay request         RELAY#<relayId>      RELAY                 (message and sender address only until sent)
  * relay limit counter   LIMIT#<scope>#<key>  <yyyy-mm-dd> or PAIR  (conditional counters, race-free)
  * relay block           BLOCK#<recipientId>  <senderKey>           (a reported sender may not contact again)
+ * notice allowance      LIMIT#NOTICE#<who>   <yyyy-mm-dd>          (emails a stranger can trigger, per recipient and day)
+ * anonymous submissions LIMIT#ANONYMOUS-SUBMISSIONS#<site> <yyyy-mm-dd>
  */
+import { createHash } from 'node:crypto';
+
 export interface ItemKey {
   pk: string;
   sk: string;
@@ -60,6 +64,11 @@ export function normalizeEmail(email: string): string {
     local = local.replace(/\./g, '') || local;
   }
   return `${local}@${domain}`;
+}
+
+/** The SHA-256 of an address's mailbox: keys that must not hold the address itself (limits, sender keys). */
+export function mailboxHash(email: string): string {
+  return createHash('sha256').update(normalizeEmail(email)).digest('hex');
 }
 
 export const keys = {
@@ -126,6 +135,19 @@ export const keys = {
   /** Sign-in emails sent to a member or staff user on a UTC day (`MEMBER#id` / `STAFF#id` as the principal). */
   signInEmailLimit: (principal: string, day: string): ItemKey => ({
     pk: `LIMIT#SIGNIN#${principal}`,
+    sk: day,
+  }),
+  /**
+   * Emails about something a stranger did, to one recipient on a UTC day: `REGISTRATION#<mailboxHash>` (someone
+   * tried to register their address), `STAFF#<staffId>` (moderation notices).
+   */
+  noticeLimit: (recipient: string, day: string): ItemKey => ({
+    pk: `LIMIT#NOTICE#${recipient}`,
+    sk: day,
+  }),
+  /** Anonymous submissions to a site on a UTC day (each one emails the site's moderators). */
+  anonymousSubmissionLimit: (site: string, day: string): ItemKey => ({
+    pk: `LIMIT#ANONYMOUS-SUBMISSIONS#${site}`,
     sk: day,
   }),
   relayBlock: (recipientId: string, senderKey: string): ItemKey => ({

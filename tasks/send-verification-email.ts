@@ -31,7 +31,8 @@ export const handler = async (event: unknown) => {
   const hours = Math.round(validForSeconds / 3600);
   const email = renderEmail({
     subject: 'Confirm your email address for the New Theatre alumni network',
-    greeting: `Hello ${member.fullName},`,
+    // No name: the address is not verified yet and whoever registered chose it (the welcome email uses it).
+    greeting: 'Hello,',
     paragraphs: [
       `Thank you for registering as ${memberId}. Please confirm that this is your email address.`,
       'If you did not register, ignore this email: the registration is removed when the link expires.',

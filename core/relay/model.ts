@@ -3,9 +3,8 @@
  * started with the relay id only, so the message and the sender's address never enter an execution's input or
  * history, and they are removed from the item as soon as the request ends (sent, refused or expired).
  */
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { normalizeEmail } from '../keys.js';
+import { mailboxHash } from '../keys.js';
 
 export const relayLimits = {
   subject: 150,
@@ -93,7 +92,7 @@ export const RelayResultSchema = z.object({
 export type RelayResult = z.infer<typeof RelayResultSchema>;
 
 export function studentSenderKey(email: string): string {
-  return `student:${createHash('sha256').update(normalizeEmail(email)).digest('hex')}`;
+  return `student:${mailboxHash(email)}`;
 }
 
 export function relayExecutionName(relayId: string): string {
