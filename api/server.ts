@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
+import { refuseForeignHosts } from '../infra/local/host-check.js';
 import { LOCAL_HOST, assertPortFree } from '../infra/local/ports.js';
 
 export interface FetchApp {
@@ -23,6 +24,11 @@ export interface ApiServerOptions {
   app: FetchApp;
   /** Requests not fully received within this are answered 408 and closed; headers get the same bound. */
   requestTimeoutMs?: number;
+  /**
+   * `Host` values accepted besides `127.0.0.1:<port>` and `localhost:<port>` (the hosts of SITE_URL and
+   * PUBLIC_API_URL when they name this server another way); any other is answered 421 (DNS rebinding).
+   */
+  extraHosts?: readonly string[];
 }
 
 /** Serves the API on Node for the local runtime, bound to 127.0.0.1 only. */
@@ -30,6 +36,7 @@ export async function startApiServer({
   port,
   app,
   requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
+  extraHosts = [],
 }: ApiServerOptions): Promise<ApiServer> {
   await assertPortFree(port, 'HTTP API');
   const server = createAdaptorServer({
@@ -41,6 +48,7 @@ export async function startApiServer({
       connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(requestTimeoutMs / 4))),
     },
   }) as Server;
+  refuseForeignHosts(server, extraHosts);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, LOCAL_HOST, () => {
