@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import packageJson from '../package.json' with { type: 'json' };
 import { logger } from '../core/logger.js';
 import { corsMiddleware } from './cors.js';
+import { limitRequestBodies } from './body-policy.js';
 import { registerDocs } from './docs.js';
 import { errorHandler, notFound, validationErrorHook } from './errors.js';
 import { checkHealth, dependencyChecks, healthRoute } from './health.js';
@@ -41,6 +42,9 @@ export function createApp(deps: AppDependencies = {}) {
   });
 
   if (deps.corsOrigins) app.use(corsMiddleware(deps.corsOrigins));
+
+  // Every route, including those that take no body or set a tighter limit of their own (see body-policy.ts).
+  app.use(limitRequestBodies);
 
   app.openapi(healthRoute, async (c) => {
     const health = await checkHealth(dependencyChecks, healthCheckTimeoutMs, packageJson.version);

@@ -2,7 +2,7 @@ import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
-import { camelizeKeys } from '../core/case.js';
+import { BodyTooDeepError, camelizeKeys } from '../core/case.js';
 import { HttpError } from '../core/http-error.js';
 import { logger } from '../core/logger.js';
 
@@ -83,6 +83,11 @@ export const notFound: NotFoundHandler = (c) => c.json({ detail: 'Not Found' }, 
  */
 export const errorHandler: ErrorHandler = (error, c) => {
   if (error instanceof HttpError) return c.json({ detail: error.message }, error.status);
+  // Thrown while a body is camelized (before zod sees it): a validation failure of the body as a whole.
+  if (error instanceof BodyTooDeepError) {
+    const detail: ValidationIssue[] = [{ type: 'value_error', loc: ['body'], msg: error.message }];
+    return c.json({ detail }, 422);
+  }
   if (error instanceof HTTPException) {
     return c.json({ detail: error.message || 'Bad Request' }, error.status as ContentfulStatusCode);
   }

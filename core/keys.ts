@@ -24,14 +24,54 @@
  * sign-in allowance     LIMIT#SIGNIN#<who>   ALLOWANCE             (when it is whole again: refills gradually)
  * relay block           BLOCK#<recipientKey> <senderKey>           (a reported sender may not contact again)
  *   (a member's relay key is `member:<profile uid>`, never the reusable member id: see `memberRelayKey`)
+ * notice allowance      LIMIT#NOTICE#<who>   <yyyy-mm-dd>          (emails a stranger can trigger, per recipient and day)
+ * anonymous submissions LIMIT#ANONYMOUS-SUBMISSIONS#<site> <yyyy-mm-dd>
  */
+import { createHash } from 'node:crypto';
+
 export interface ItemKey {
   pk: string;
   sk: string;
 }
 
+/** Providers that ignore dots in the local part, and the domain each is known by (googlemail.com is gmail.com). */
+const DOT_BLIND_DOMAINS: Readonly<Record<string, string>> = {
+  'gmail.com': 'gmail.com',
+  'googlemail.com': 'gmail.com',
+};
+
+/**
+ * The mailbox an address reaches: the one identity of an address for every key, limit, block and comparison
+ * (member and staff uniqueness, a student sender's limits, pair rule and blocks, notice caps). Never used to deliver:
+ * email goes to the address as it was given. The rules, the same for every domain unless said:
+ * - trimmed and lower-cased whole (no mail system in use treats `Bob@` and `bob@` as different people);
+ * - a `+tag` is removed from the local part (`s+1@x` is `s@x`): Gmail, Google Workspace, Microsoft 365, iCloud,
+ *   Fastmail, Proton and the campus systems built on them deliver it to the same mailbox;
+ * - dots are removed from the local part only at gmail.com and googlemail.com (Google Workspace, Microsoft 365 and
+ *   university systems keep them: `jo.smith@` and `josmith@` can be two students);
+ * - sub-domains are kept apart (`s@cs.uni.ac.uk` is not `s@uni.ac.uk`): they are separate mail systems, and an
+ *   address there is not one a sender can invent for themself.
+ */
 export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
+  const address = email.trim().toLowerCase();
+  const at = address.lastIndexOf('@');
+  if (at <= 0) return address;
+  let local = address.slice(0, at);
+  let domain = address.slice(at + 1);
+  const plus = local.indexOf('+');
+  // A local part that is only a tag (`+x@`) keeps it: nothing would be left.
+  if (plus > 0) local = local.slice(0, plus);
+  const dotBlind = DOT_BLIND_DOMAINS[domain];
+  if (dotBlind !== undefined) {
+    domain = dotBlind;
+    local = local.replace(/\./g, '') || local;
+  }
+  return `${local}@${domain}`;
+}
+
+/** The SHA-256 of an address's mailbox: keys that must not hold the address itself (limits, sender keys). */
+export function mailboxHash(email: string): string {
+  return createHash('sha256').update(normalizeEmail(email)).digest('hex');
 }
 
 export const keys = {
@@ -101,6 +141,19 @@ export const keys = {
   signInAllowance: (principal: string): ItemKey => ({
     pk: `LIMIT#SIGNIN#${principal}`,
     sk: 'ALLOWANCE',
+  }),
+  /**
+   * Emails about something a stranger did, to one recipient on a UTC day: `REGISTRATION#<mailboxHash>` (someone
+   * tried to register their address), `STAFF#<staffId>` (moderation notices).
+   */
+  noticeLimit: (recipient: string, day: string): ItemKey => ({
+    pk: `LIMIT#NOTICE#${recipient}`,
+    sk: day,
+  }),
+  /** Anonymous submissions to a site on a UTC day (each one emails the site's moderators). */
+  anonymousSubmissionLimit: (site: string, day: string): ItemKey => ({
+    pk: `LIMIT#ANONYMOUS-SUBMISSIONS#${site}`,
+    sk: day,
   }),
   relayBlock: (recipientId: string, senderKey: string): ItemKey => ({
     pk: `BLOCK#${recipientId}`,

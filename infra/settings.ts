@@ -4,7 +4,7 @@
  * The workflow settings' defaults are not restated here: they come from the functions that read them at run time.
  */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { verificationTimeoutSeconds } from '../core/members/settings.js';
+import { duplicateNoticesPerDay, verificationTimeoutSeconds } from '../core/members/settings.js';
 import { relaySettings } from '../core/relay/settings.js';
 import { configuredSites } from '../core/staff/model.js';
 import { staffInvitationTimeoutSeconds } from '../core/staff/settings.js';
@@ -25,6 +25,9 @@ export const workflowSettingVariables = {
   submissionReminderRounds: 'SUBMISSION_REMINDER_ROUNDS',
   moderationClaimSeconds: 'MODERATION_CLAIM_SECONDS',
   submissionDefaultSite: 'SUBMISSION_DEFAULT_SITE',
+  registrationNoticesPerDay: 'DUPLICATE_REGISTRATION_NOTICES_PER_DAY',
+  moderationNoticesPerDay: 'MODERATION_NOTICES_PER_DAY',
+  anonymousSubmissionsPerSitePerDay: 'ANONYMOUS_SUBMISSIONS_PER_SITE_PER_DAY',
 } as const;
 
 export type WorkflowSettingName = keyof typeof workflowSettingVariables;
@@ -48,6 +51,9 @@ export function workflowSettingDefaults(): Record<WorkflowSettingName, string> {
     submissionReminderRounds: String(submission.reminderRounds),
     moderationClaimSeconds: String(submission.claimSeconds),
     submissionDefaultSite: submission.defaultSite,
+    registrationNoticesPerDay: String(duplicateNoticesPerDay({})),
+    moderationNoticesPerDay: String(submission.moderationNoticesPerDay),
+    anonymousSubmissionsPerSitePerDay: String(submission.anonymousSubmissionsPerSitePerDay),
   };
 }
 
@@ -65,6 +71,7 @@ export function workflowSettingsEnvironment(settings: WorkflowSettings = {}): Re
     env[variable] = settings[name] ?? defaults[name];
   }
   verificationTimeoutSeconds(env);
+  duplicateNoticesPerDay(env);
   relaySettings(env);
   staffInvitationTimeoutSeconds(env);
   submissionSettings(env);
@@ -96,6 +103,11 @@ const workflowSettingMeanings: Record<WorkflowSettingName, string> = {
     'reminder rounds after the first wait before an undecided submission expires (0-10)',
   moderationClaimSeconds: "how long a moderator's claim keeps others from deciding a submission (seconds)",
   submissionDefaultSite: 'the site of a submission that names none (one of `sites`; default the first)',
+  registrationNoticesPerDay:
+    '"someone tried to register with your address" emails one address may get per UTC day (1-100)',
+  moderationNoticesPerDay:
+    'review emails (notices, reminders, escalations) one staff user may get per UTC day; the queue shows the rest',
+  anonymousSubmissionsPerSitePerDay: 'anonymous submissions one site takes per UTC day (429 beyond)',
 };
 
 /** Every context parameter of the app, in the order the README lists them. */

@@ -34,7 +34,8 @@ export const handler = async (event: unknown) => {
   const hours = Math.max(1, Math.round(validForSeconds / 3600));
   const email = renderEmail({
     subject: 'Confirm your message to a New Theatre alumnus',
-    greeting: `Hello ${relay.studentName},`,
+    // No name: the address is not confirmed yet, and whoever asked typed the name (the relayed email carries it).
+    greeting: 'Hello,',
     paragraphs: [
       `You asked to send a first email to the alumni network member ${relay.recipientId}.`,
       'Please confirm that this is your student address. We send your message only if the member has agreed to be contacted by current students.',

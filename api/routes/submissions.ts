@@ -136,7 +136,7 @@ const submitRoute = (type: SubmissionType) =>
     summary: `Send a ${type === 'bio' ? 'biography' : type === 'show' ? 'show story' : 'message'}: starts the review workflow`,
     description:
       'A signed-in member sends no `submitter`; an anonymous visitor must send one (`email` is optional and only ' +
-      'used to tell them the outcome). Returns the submission, `pending` once the workflow has taken it up; the ' +
+      'used to tell them the outcome, in a fixed text). Returns the submission, `pending` once the workflow has taken it up; the ' +
       "site's moderators are emailed.",
     security: [{}, ...bearer],
     middleware: [authenticate, limitBody] as const,
@@ -150,6 +150,7 @@ const submitRoute = (type: SubmissionType) =>
         z.union([ValidationErrorSchema, ErrorSchema]),
         `Invalid body; \`${submitterMessages.submitterRequired}\`; \`${submitterMessages.submitterForbidden}\``,
       ),
+      429: json(ErrorSchema, `Anonymous only: \`${submissionMessages.anonymousLimit}\``),
       503: json(ErrorSchema, submissionMessages.unavailable),
     },
   });

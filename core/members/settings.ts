@@ -10,3 +10,17 @@ export function verificationTimeoutSeconds(env: NodeJS.ProcessEnv = process.env)
   }
   return value;
 }
+
+/**
+ * "Someone tried to register with your email address" notices one address may get per UTC day
+ * (`DUPLICATE_REGISTRATION_NOTICES_PER_DAY`, default 3): anyone can trigger one by registering a new id with it.
+ */
+export function duplicateNoticesPerDay(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.DUPLICATE_REGISTRATION_NOTICES_PER_DAY;
+  if (raw === undefined || raw === '') return 3;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 100) {
+    throw new Error('DUPLICATE_REGISTRATION_NOTICES_PER_DAY must be an integer from 1 to 100');
+  }
+  return value;
+}

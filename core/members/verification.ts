@@ -12,14 +12,15 @@
  * - the address is an active member's: that member is told someone tried to register with it (the first time
  *   only), and no link exists, so the registration can only expire.
  */
-import { createHash } from 'node:crypto';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { documentClient, tableName } from '../aws-clients.js';
 import { requiredEnv } from '../config.js';
 import { renderEmail } from '../email/render.js';
 import { sendEmail } from '../email/send.js';
-import { keys, normalizeEmail } from '../keys.js';
+import { takeDailyAllowance, utcDay } from '../daily-allowance.js';
+import { keys, mailboxHash } from '../keys.js';
+import { duplicateNoticesPerDay } from './settings.js';
 import { hashLinkToken, issueLinkToken, linkUrl } from '../links.js';
 import { returnSignInEmail, takeSignInEmail } from '../sign-in-limit.js';
 import type { MemberItem } from './model.js';
@@ -27,14 +28,17 @@ import type { MemberItem } from './model.js';
 export type VerificationEmailOutcome =
   | { sent: 'link'; messageId: string }
   | { sent: 'owner-notice'; messageId: string }
-  | { sent: false; reason: 'address-allowance-used' | 'address-owned' | 'registration-ended' };
+  | {
+      sent: false;
+      reason: 'address-allowance-used' | 'address-owned' | 'owner-notice-limit' | 'registration-ended';
+    };
 
 /**
  * The principal whose daily allowance bounds the emails registrations send to one address (any number of ids
  * may name it). Keyed on a hash: the address itself never becomes a key.
  */
 export function addressPrincipal(email: string): string {
-  return `ADDRESS#${createHash('sha256').update(normalizeEmail(email)).digest('hex')}`;
+  return `ADDRESS#${mailboxHash(email)}`;
 }
 
 /** The active member an address belongs to, other than `memberId`, if any. */
@@ -66,9 +70,7 @@ export async function emailVerification(
   const principal = addressPrincipal(member.email);
   if (!(await takeSignInEmail(principal))) return { sent: false, reason: 'address-allowance-used' };
   try {
-    const outcome = await (owner
-      ? sendOwnerNotice(owner, member.id).then((messageId) => ({ sent: 'owner-notice' as const, messageId }))
-      : sendVerificationLink(member, validUntil));
+    const outcome = await (owner ? noticeOwner(owner, member) : sendVerificationLink(member, validUntil));
     if (!outcome.sent) await returnSignInEmail(principal);
     return outcome;
   } catch (error) {
@@ -90,7 +92,8 @@ async function sendVerificationLink(
   const hours = Math.round(validForSeconds / 3600);
   const email = renderEmail({
     subject: 'Confirm your email address for the New Theatre alumni network',
-    greeting: `Hello ${member.fullName},`,
+    // No name: the address is not verified yet and whoever registered chose it (the welcome email uses it).
+    greeting: 'Hello,',
     paragraphs: [
       `Thank you for registering as ${member.id}. Please confirm that this is your email address.`,
       'If you did not register, ignore this email: the registration is removed when the link expires.',
@@ -128,6 +131,21 @@ async function recordLatestLink(member: MemberItem, linkHash: string): Promise<b
     if (error instanceof ConditionalCheckFailedException) return false;
     throw error;
   }
+}
+
+/**
+ * Tells the address's owner someone tried to register with it: anyone can trigger this, so a mailbox gets at most
+ * `DUPLICATE_REGISTRATION_NOTICES_PER_DAY` of them a UTC day (claimed per registration: a retried task counts once).
+ */
+async function noticeOwner(owner: MemberItem, registration: MemberItem): Promise<VerificationEmailOutcome> {
+  const allowed = await takeDailyAllowance({
+    key: keys.noticeLimit(`REGISTRATION#${mailboxHash(owner.email)}`, utcDay(new Date())),
+    maximum: duplicateNoticesPerDay(),
+    entity: 'notice-limit',
+    claimId: registration.registrationExecution ?? registration.uid ?? registration.id,
+  });
+  if (!allowed) return { sent: false, reason: 'owner-notice-limit' };
+  return { sent: 'owner-notice', messageId: await sendOwnerNotice(owner, registration.id) };
 }
 
 async function sendOwnerNotice(owner: MemberItem, requestedMemberId: string): Promise<string> {

@@ -3,9 +3,8 @@
  * started with the relay id only, so the message and the sender's address never enter an execution's input or
  * history, and they are removed from the item as soon as the request ends (sent, refused or expired).
  */
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { normalizeEmail } from '../keys.js';
+import { mailboxHash } from '../keys.js';
 
 export const relayLimits = {
   subject: 150,
@@ -66,7 +65,7 @@ export interface RelayItem {
   senderKind: 'member' | 'student';
   /**
    * The sender as limits and blocks know it: a member's `memberRelayKey`, or for a student
-   * `student:<sha256 of the address>` (never the address itself).
+   * `student:<sha256 of the mailbox>` (`normalizeEmail`; never the address itself).
    */
   senderKey: string;
   /** Member senders only, while the request runs. */
@@ -119,7 +118,7 @@ export function recipientKeyOf(relay: Pick<RelayItem, 'recipientKey' | 'recipien
 }
 
 export function studentSenderKey(email: string): string {
-  return `student:${createHash('sha256').update(normalizeEmail(email)).digest('hex')}`;
+  return `student:${mailboxHash(email)}`;
 }
 
 export function relayExecutionName(relayId: string): string {

@@ -4,14 +4,17 @@
  * failure worth retrying gives the claim back first. Emails carry an opaque submission id, never a task token.
  */
 import { requiredEnv } from '../config.js';
+import { takeDailyAllowance, utcDay } from '../daily-allowance.js';
 import { renderEmail } from '../email/render.js';
 import { sendEmail } from '../email/send.js';
 import { WorkflowTaskError, taskErrors } from '../errors.js';
+import { keys } from '../keys.js';
 import { logger } from '../logger.js';
 import { getMember } from '../members/account.js';
 import type { Scope, StaffItem } from '../staff/model.js';
 import { listStaff } from '../staff/repository.js';
 import type { SubmissionItem } from './model.js';
+import { submissionSettings } from './settings.js';
 import { claimNotice, releaseNotice } from './store.js';
 
 export type RecipientRole = 'moderator' | 'site-admin' | 'network-admin';
@@ -104,6 +107,8 @@ function reviewEmail(submission: SubmissionItem, recipient: Recipient, round: nu
 /**
  * Emails each recipient of a round once. An address SES refuses for good is logged (by staff id) and skipped;
  * a failure worth retrying gives that recipient's claim back and throws, so the retried task sends the rest.
+ * Anyone can submit, so each staff user gets at most `MODERATION_NOTICES_PER_DAY` of these emails a UTC day; past
+ * it they are skipped (the moderation queue still lists every submission).
  */
 export async function notifyRound(
   submission: SubmissionItem,
@@ -115,6 +120,20 @@ export async function notifyRound(
   for (const recipient of recipients) {
     const notice = `${round}#${recipient.staff.id}`;
     if (!(await claimNotice(submission.id, notice))) continue;
+    const allowed = await takeDailyAllowance({
+      key: keys.noticeLimit(`STAFF#${recipient.staff.id}`, utcDay(new Date())),
+      maximum: submissionSettings().moderationNoticesPerDay,
+      entity: 'notice-limit',
+      // The same notice retried (after a throttled send) counts once.
+      claimId: `${submission.id}#${notice}`,
+    });
+    if (!allowed) {
+      logger.info('Moderation email skipped: daily limit reached', {
+        submissionId: submission.id,
+        staffId: recipient.staff.id,
+      });
+      continue;
+    }
     const email = reviewEmail(submission, recipient, round, Math.max(1, Math.round(waitedSeconds / 86400)));
     try {
       await sendEmail(recipient.staff.email, email);
@@ -143,8 +162,14 @@ export async function submitterAddress(submission: SubmissionItem): Promise<stri
   return submission.submitter.email;
 }
 
-/** The outcome email for an approved or rejected submission (the rejection reason is the moderator's, escaped). */
+/**
+ * The outcome email. A member (whose address was verified) gets the full one: their name, what they sent about and
+ * the moderator's reason, escaped. An anonymous visitor's address was never verified, and whoever filled in the form
+ * chose it along with the name and the text: it gets a fixed text with nothing the submitter wrote, and no reason
+ * (which may talk about the submission), so the service cannot be made to carry someone's words to a stranger.
+ */
 export function outcomeEmail(submission: SubmissionItem) {
+  if (!submission.submitter.verified) return unverifiedOutcomeEmail(submission.status === 'approved');
   const approved = submission.status === 'approved';
   return renderEmail({
     subject: approved
@@ -158,5 +183,21 @@ export function outcomeEmail(submission: SubmissionItem) {
           ...(submission.reason ? [`Their reason: ${submission.reason}`] : []),
         ],
     footnote: 'You get this email because you sent a submission to the New Theatre alumni site.',
+  });
+}
+
+function unverifiedOutcomeEmail(approved: boolean) {
+  return renderEmail({
+    subject: approved
+      ? 'Your submission to the New Theatre alumni site has been approved'
+      : 'Your submission to the New Theatre alumni site was not accepted',
+    greeting: 'Hello,',
+    paragraphs: [
+      approved
+        ? 'A submission to the New Theatre alumni site that gave this email address has been approved by a moderator.'
+        : 'A submission to the New Theatre alumni site that gave this email address was not accepted by a moderator.',
+      'If you did not send it, someone else gave your address: you can ignore this email.',
+    ],
+    footnote: 'You get this email because a submission to the New Theatre alumni site gave this address.',
   });
 }

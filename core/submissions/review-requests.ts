@@ -11,6 +11,7 @@ import { HttpError } from '../http-error.js';
 import { logger } from '../logger.js';
 import { FINAL_STATUSES, type Decision, type SubmissionItem } from './model.js';
 import {
+  AnonymousSubmissionLimitReached,
   createSubmission,
   discardReceived,
   getSubmission,
@@ -39,6 +40,8 @@ export const submissionMessages = {
   reasonRequired: 'Give a reason when rejecting a submission',
   busy: 'The submission is being changed by someone else. Please try again.',
   resumeFailed: 'The decision is recorded but the review could not be resumed yet. Send it again to retry.',
+  anonymousLimit:
+    'This site has received as many submissions from visitors as it can take today. Please try again tomorrow, or sign in.',
 } as const;
 
 function stateMachineArn(): string {
@@ -67,7 +70,15 @@ async function awaitSubmission(
  * seconds with what is stored. If the workflow cannot be started, the submission is removed and 503 is thrown.
  */
 export async function submit(input: NewSubmission): Promise<SubmissionItem> {
-  const created = await createSubmission(input);
+  let created: SubmissionItem;
+  try {
+    created = await createSubmission(input);
+  } catch (error) {
+    if (error instanceof AnonymousSubmissionLimitReached)
+      throw new HttpError(429, submissionMessages.anonymousLimit);
+    if (error instanceof SubmissionConflict) throw new HttpError(503, submissionMessages.unavailable);
+    throw error;
+  }
   try {
     await sfnClient.send(
       new StartExecutionCommand({

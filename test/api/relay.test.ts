@@ -488,6 +488,36 @@ describe('POST /member/{id}/contact/student', () => {
     );
   });
 
+  it('counts the daily request limit per mailbox: a +tag or another case is the same student (issue 12, finding 6)', async () => {
+    const arn = await machine(outcomeMachine({ outcome: 'expired' }));
+    useRelayMachine(arn);
+    const to = await recipient({ consentStudents: true });
+    const local = uniqueId('flood');
+    const spellings = [
+      `${local}@${STUDENT_DOMAIN}`,
+      `${local}+1@${STUDENT_DOMAIN}`,
+      `${local.toUpperCase()}+2@${STUDENT_DOMAIN}`,
+      `${local}+3@${STUDENT_DOMAIN}`,
+      ` ${local.toUpperCase()}@${STUDENT_DOMAIN.toUpperCase()}`.trim(),
+    ];
+    senderAddresses.push(...spellings);
+    const statuses: number[] = [];
+    for (const email of spellings) {
+      statuses.push(
+        (await call('POST', `/member/${to.id}/contact/student`, { body: studentRequest({ email }) })).status,
+      );
+    }
+    expect(statuses).toEqual([202, 202, 202, 429, 429]);
+    expect(await executionsOf(arn)).toHaveLength(3);
+    // A student whose address differs only by a dot is another student (dots count outside gmail.com).
+    const dotted = `${local.slice(0, 3)}.${local.slice(3)}@${STUDENT_DOMAIN}`;
+    senderAddresses.push(dotted);
+    expect(
+      (await call('POST', `/member/${to.id}/contact/student`, { body: studentRequest({ email: dotted }) }))
+        .status,
+    ).toBe(202);
+  });
+
   it('accepts a student address in a sub-domain of a configured domain, any case', async () => {
     useRelayMachine(await machine(outcomeMachine({ outcome: 'sent' })));
     const to = await recipient({ consentStudents: true });
@@ -889,6 +919,57 @@ describe('with the real first-email-relay workflow', () => {
     });
     // The student hears how it ended.
     await awaitEmails(env.sesUrl, request.email, 2);
+  });
+
+  /** A student asks, receives the confirmation at the address they gave, and confirms. */
+  async function studentConfirms(toId: string, request: { email: string }) {
+    senderAddresses.push(request.email);
+    expect((await call('POST', `/member/${toId}/contact/student`, { body: request })).status).toBe(202);
+    const [confirmation] = await awaitEmails(env.sesUrl, request.email);
+    // The address is not confirmed yet: the email carries nothing the requester typed (issue 12, finding 10).
+    expect(JSON.stringify(confirmation)).not.toContain('Stella');
+    const token = tokenIn(confirmation!, '/contact/confirm');
+    expect((await call('POST', '/contact/confirm', { body: { token } })).status).toBe(200);
+  }
+
+  /** The outcome email to a student (their second email: the first is the confirmation link). */
+  async function studentOutcome(email: string): Promise<string> {
+    const emails = await awaitEmails(env.sesUrl, email, 2);
+    return emails[1]!.subject;
+  }
+
+  it('a reported student stays blocked under a +tag or another case of the same mailbox (issue 12, finding 6)', async () => {
+    useRelayMachine(relayArn);
+    const to = await recipient({ consentStudents: true });
+    const first = studentRequest();
+    await studentConfirms(to.id, first);
+    expect(await studentOutcome(first.email)).toBe(`Your message to ${to.id} was sent`);
+    const [relayed] = await awaitEmails(env.sesUrl, to.email);
+    const reportToken = tokenIn(relayed!, '/contact/report');
+    expect((await call('POST', '/contact/report', { body: { token: reportToken } })).status).toBe(200);
+
+    const [local, domain] = first.email.split('@') as [string, string];
+    for (const email of [`${local}+1@${domain}`, `${local.toUpperCase()}@${domain}`]) {
+      await studentConfirms(to.id, { ...first, email });
+      expect(await studentOutcome(email)).toBe('Your message could not be sent');
+    }
+    expect(await emailsTo(env.sesUrl, to.email)).toHaveLength(1);
+  });
+
+  it('one first email per student mailbox and member: a +tag does not make a second one (issue 12, finding 6)', async () => {
+    useRelayMachine(relayArn);
+    const to = await recipient({ consentStudents: true });
+    const first = studentRequest();
+    await studentConfirms(to.id, first);
+    expect(await studentOutcome(first.email)).toBe(`Your message to ${to.id} was sent`);
+
+    const [local, domain] = first.email.split('@') as [string, string];
+    const tagged = { ...first, email: `${local}+again@${domain.toUpperCase()}` };
+    await studentConfirms(to.id, tagged);
+    expect(await studentOutcome(tagged.email)).toBe('Your message could not be sent yet');
+    expect(await emailsTo(env.sesUrl, to.email)).toHaveLength(1);
+    // Delivery goes to the address as the student gave it; only identity and limits use the mailbox.
+    expect((await awaitEmails(env.sesUrl, first.email, 2))[0]!.destination.to).toEqual([first.email]);
   });
 
   it('no log line holds an address, a token, a name or a message', () => {

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
-import { QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.js';
 import { corsPolicy } from '../../core/cors.js';
@@ -589,6 +589,59 @@ describe('POST /submissions/{type}', () => {
       status: 200,
       body: { submitter: { id: submitter.id, verified: false } },
     });
+  });
+
+  it('takes ANONYMOUS_SUBMISSIONS_PER_SITE_PER_DAY anonymous submissions a site a day, then 429; members still submit (issue 12, finding 10)', async () => {
+    const day = new Date().toISOString().slice(0, 10);
+    const { Item } = await documentClient.send(
+      new GetCommand({
+        TableName: tableName(),
+        Key: keys.anonymousSubmissionLimit('alumni', day),
+        ConsistentRead: true,
+      }),
+    );
+    const usedToday = (Item?.count as number | undefined) ?? 0;
+    process.env.ANONYMOUS_SUBMISSIONS_PER_SITE_PER_DAY = String(usedToday + 2);
+    try {
+      const anonymous = () =>
+        call('POST', '/submissions/message', {
+          body: messageBody({ site: 'alumni', submitter: anonymousSubmitter() }),
+        });
+      expect((await anonymous()).status).toBe(200);
+      expect((await anonymous()).status).toBe(200);
+      const executions = await executionCount();
+      const items = await submissionItemCount();
+      const refused = await anonymous();
+      expect(refused).toMatchObject({
+        status: 429,
+        body: {
+          detail:
+            'This site has received as many submissions from visitors as it can take today. Please try again tomorrow, or sign in.',
+        },
+      });
+      // Nothing stored, nothing started, nobody emailed.
+      expect(await submissionItemCount()).toBe(items);
+      expect(await executionCount()).toBe(executions);
+      // A member is not counted; another site has its own allowance.
+      const member = await newMember();
+      expect(
+        (
+          await call('POST', '/submissions/message', {
+            token: member.token,
+            body: messageBody({ site: 'alumni' }),
+          })
+        ).status,
+      ).toBe(200);
+      expect(
+        (
+          await call('POST', '/submissions/message', {
+            body: messageBody({ site: 'history', submitter: anonymousSubmitter() }),
+          })
+        ).status,
+      ).toBe(200);
+    } finally {
+      delete process.env.ANONYMOUS_SUBMISSIONS_PER_SITE_PER_DAY;
+    }
   });
 
   it('answers 503 when the workflow cannot be started, and removes the received submission', async () => {

@@ -82,7 +82,8 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       forwardedCount += 1;
       const forwarded = httpRequest(
         `${target}${incoming.url ?? '/'}`,
-        { method: incoming.method, headers: incoming.headers },
+        // As a reverse proxy does: the target is addressed by its own name (local servers refuse other Host values).
+        { method: incoming.method, headers: { ...incoming.headers, host: new URL(target).host } },
         (upstream) => {
           response.writeHead(upstream.statusCode ?? 502, upstream.headers);
           upstream.pipe(response);

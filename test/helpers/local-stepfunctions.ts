@@ -55,7 +55,7 @@ export async function startLocalSfn(
     ...(options.store ? { store: options.store } : {}),
     validateDefinition: (definition) => lintWorkflowDefinition(definition, { tasks: testTasks }),
   });
-  const server = await startStepFunctionsServer(engine, 0);
+  const server = await startStepFunctionsServer(engine, 0, { definitionChanges: true });
   const client = sfnClient(server.url);
   const substitutions = workflowSubstitutions((task) => engine.functionArn(task.name), testTasks);
   return {

@@ -18,6 +18,8 @@ export interface ApiResponse {
 
 export interface TestSystem {
   system: LocalSystem;
+  /** `LOCAL_DATA_DIR` of this system (removed by stop()). */
+  dataDir: string;
   call(method: string, path: string, options?: { token?: string; body?: unknown }): Promise<ApiResponse>;
   stop(): Promise<void>;
 }
@@ -43,6 +45,7 @@ export async function startTestSystem(
   const system = await startLocalSystem(localSettings);
   return {
     system,
+    dataDir,
     async call(method, path, options = {}) {
       const response = await fetch(`${system.urls.api}${path}`, {
         method,

@@ -143,9 +143,10 @@ describe('registration workflow', () => {
     expect(verification!.subject).toBe('Confirm your email address for the New Theatre alumni network');
     expect(verification!.body.text).toContain(`${TEST_SITE_URL}/auth?token=`);
     expect(linkTokenIn(verification!)).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    // User text is escaped in the HTML part.
-    expect(verification!.body.html).toContain('&lt;b&gt;Fred&lt;/b&gt; &quot;O&#39;Bloggs&quot; &amp; co');
-    expect(verification!.body.html).not.toContain('<b>Fred</b>');
+    // The address is not verified yet, and whoever registered chose the name: it is not in this email (issue 12,
+    // finding 10). The welcome email, sent once the address is verified, greets the member by it, escaped.
+    expect(verification!.body.text).toContain('Hello,');
+    expect(JSON.stringify(verification)).not.toContain('Fred');
 
     const pending = await getMember('fred_bloggs');
     expect(pending).toMatchObject({ status: 'pending', emailVerifiedAt: null });
@@ -204,6 +205,9 @@ describe('registration workflow', () => {
       'Confirm your email address for the New Theatre alumni network',
       'Welcome to the New Theatre alumni network',
     ]);
+    // User text is escaped in the HTML part.
+    expect(emails[1]!.body.html).toContain('&lt;b&gt;Fred&lt;/b&gt; &quot;O&#39;Bloggs&quot; &amp; co');
+    expect(emails[1]!.body.html).not.toContain('<b>Fred</b>');
   });
 
   it('a second answer with the same task token is refused and changes nothing', async () => {
@@ -311,6 +315,44 @@ describe('registration workflow', () => {
       new GetCommand({ TableName: env.tableName, Key: keys.memberEmail(email) }),
     );
     expect(address.Item?.memberId).toBe('second_claim');
+  });
+
+  it('the same mailbox under a +tag, dots or case is the same address: refused, the owner told at their own (issue 12, finding 6)', async () => {
+    const suffix = randomUUID().slice(0, 8);
+    const ownerEmail = `fred.bloggs.${suffix}@gmail.com`;
+    await putActiveMember('gmail_owner', ownerEmail);
+    const { executionArn } = await register(
+      'gmail_newcomer',
+      registration({ email: `FredBloggs${suffix}+alumni@googlemail.com` }),
+    );
+    expect(await sfn.finished(executionArn)).toMatchObject({
+      status: 'FAILED',
+      error: 'EmailAlreadyRegistered',
+    });
+    expect(await getMember('gmail_newcomer')).toBeUndefined();
+    const [notice] = await awaitEmails(env.sesUrl, ownerEmail);
+    expect(notice!.subject).toBe('Someone tried to register with your email address');
+  });
+
+  it('tells an address owner at most 3 times a day, however many registrations name it (issue 12, finding 10)', async () => {
+    const suffix = randomUUID().slice(0, 8);
+    const ownerEmail = `flooded.${suffix}@bloggs.example`;
+    await putActiveMember(`flooded_${suffix}`, ownerEmail);
+    const spellings = [ownerEmail, ownerEmail.toUpperCase(), `flooded.${suffix}+1@bloggs.example`];
+    const started = await Promise.all(
+      Array.from({ length: 6 }, (_unused, index) =>
+        register(`flooder_${suffix}_${index}`, registration({ email: spellings[index % spellings.length] })),
+      ),
+    );
+    for (const { executionArn } of started) {
+      expect(await sfn.finished(executionArn)).toMatchObject({
+        status: 'FAILED',
+        error: 'EmailAlreadyRegistered',
+      });
+    }
+    await awaitEmails(env.sesUrl, ownerEmail, 3);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await emailsTo(env.sesUrl, ownerEmail)).toHaveLength(3);
   });
 
   it('verification timeout: releases the id and the address, which can then be registered again', async () => {

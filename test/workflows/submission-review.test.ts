@@ -45,6 +45,8 @@ const SITES = [
   'throttled',
   'race',
   'logs',
+  'strangers',
+  'flood',
 ];
 
 let harness: WorkflowHarness;
@@ -287,13 +289,12 @@ describe('submission review workflow', () => {
     });
     expect(review).not.toHaveProperty('taskToken');
 
+    // An anonymous submitter's address was never verified: the outcome is a fixed text, with nothing they wrote.
     const [told] = await awaitEmails(sesUrl, submitterEmail);
     expect(told!.subject).toBe(APPROVED_SUBJECT);
-    expect(told!.body.text).toContain(`Hello ${SUBMITTER_NAME},`);
-    expect(told!.body.text).toContain('A moderator has approved it.');
-    expect(told!.body.html).toContain(SUBMITTER_NAME_HTML);
-    expect(told!.body.html).not.toContain('<b>Ann</b>');
-    expectNoTraceOf([token, modA.email, modA.name], told);
+    expect(told!.body.text).toContain('Hello,');
+    expect(told!.body.text).toContain('has been approved by a moderator');
+    expectNoTraceOf([token, modA.email, modA.name, 'Ann', 'Tempest', submission.message], told);
 
     // Exactly one email to each moderator of the site; none to the other site's moderator or the site's admin.
     expect(await recipientsAbout(id)).toEqual([modA.email, modB.email].sort());
@@ -387,6 +388,67 @@ describe('submission review workflow', () => {
     ]);
     // The audit entry never holds the moderator's text.
     expectNoTraceOf([reason], await auditEntries(id, stored.decidedAt!));
+  });
+
+  it("an anonymous submitter's unverified address gets a fixed outcome text: none of the submitter's words, no reason (issue 12, finding 10)", async () => {
+    useSettings(86_400, 2);
+    const moderator = await staff(['site:strangers:moderate'], 'strangers-mod');
+    const stranger = address('anyone');
+    const { submission, executionArn } = await start('strangers', {
+      targetName: 'your bank account - verify now at evil-example dot com',
+      submitter: {
+        id: randomUUID(),
+        verified: false,
+        name: 'Security Team: your password expired',
+        email: stranger,
+      },
+    });
+    await awaitEmails(sesUrl, moderator.email);
+    await waitingToken(submission.id);
+    const reason = 'Spam pretending to be the bank';
+    await decide({ submissionId: submission.id, staffId: moderator.id, decision: 'reject', reason });
+    expect((await harness.sfn.finished(executionArn)).status).toBe('SUCCEEDED');
+
+    const [told] = await awaitEmails(sesUrl, stranger);
+    expect(told!.subject).toBe(REJECTED_SUBJECT);
+    expect(told!.body.text).toContain('was not accepted by a moderator');
+    expectNoTraceOf(['Security Team', 'password', 'bank', 'evil-example', reason, submission.message], told);
+    expect(await emailsTo(sesUrl, stranger)).toHaveLength(1);
+  });
+
+  it('a flood of anonymous submissions emails each moderator at most MODERATION_NOTICES_PER_DAY a day (issue 12, finding 10)', async () => {
+    useSettings(86_400, 2);
+    process.env.MODERATION_NOTICES_PER_DAY = '3';
+    try {
+      const moderators = [
+        await staff(['site:flood:moderate'], 'flood-mod-a'),
+        await staff(['site:flood:moderate'], 'flood-mod-b'),
+      ];
+      const started = await Promise.all(Array.from({ length: 5 }, () => start('flood')));
+      // Every submission's first round has handled both moderators (sent or skipped) ...
+      for (const { submission } of started) {
+        await waitingToken(submission.id);
+        await eventually(async () => {
+          const { Items = [] } = await documentClient.send(
+            new QueryCommand({
+              TableName: harness.env.tableName,
+              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :notice)',
+              ExpressionAttributeValues: { ':pk': keys.submission(submission.id).pk, ':notice': 'NOTICE#0#' },
+              ConsistentRead: true,
+            }),
+          );
+          return Items.length === moderators.length ? Items : undefined;
+        });
+      }
+      await sleep(300);
+      // ... and each moderator got 3 emails, not 5; every submission is still waiting in the queue.
+      for (const moderator of moderators) expect(await emailsTo(sesUrl, moderator.email)).toHaveLength(3);
+      for (const { submission } of started) {
+        expect((await getSubmission(submission.id))?.status).toBe('pending');
+      }
+    } finally {
+      delete process.env.MODERATION_NOTICES_PER_DAY;
+    }
   });
 
   it('timeout, then a reminder escalated to the site admin and the network admin, then approve', async () => {

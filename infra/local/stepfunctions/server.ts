@@ -1,22 +1,30 @@
 /**
  * Step Functions' wire protocol (awsJson1_0: POST /, `X-Amz-Target: AWSStepFunctions.<Operation>`) in front of the
  * local engine, so the unchanged `@aws-sdk/client-sfn` (pointed here by AWS_ENDPOINT_URL_SFN) works against it.
- * Request signatures are not checked: the server only listens on 127.0.0.1.
+ * Request signatures are not checked: the server only listens on 127.0.0.1, answers only to the Host names
+ * 127.0.0.1:<port> and localhost:<port> (DNS rebinding), and by default does not offer the operations that change
+ * a workflow's definition: `npm start` creates its state machines in-process, so no local process can rewrite one
+ * (for example to skip the relay's consent check) through this endpoint.
  *
  * Not part of AWS's API: `GET /events` lists the events workflows published with `events:putEvents` (a JSON array,
  * oldest first; `?detailType=` keeps one detail type), since nothing else receives them locally.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { refuseForeignHosts } from '../host-check.js';
 import { SfnApiError, apiError } from './errors.js';
 import type { LocalStepFunctions } from './engine.js';
 
 type Operation = (engine: LocalStepFunctions, request: Record<string, unknown>) => unknown;
 
-const operations: Record<string, Operation> = {
+/** Offered only with `definitionChanges` (the runtime's own tests create machines through the SDK). */
+const definitionOperations: Record<string, Operation> = {
   CreateStateMachine: (engine, request) => engine.createStateMachine(request),
   UpdateStateMachine: (engine, request) => engine.updateStateMachine(request),
   DeleteStateMachine: (engine, request) => engine.deleteStateMachine(request),
+};
+
+const operations: Record<string, Operation> = {
   DescribeStateMachine: (engine, request) => engine.describeStateMachine(request),
   ListStateMachines: (engine, request) => engine.listStateMachines(request),
   StartExecution: (engine, request) => engine.startExecution(request),
@@ -38,18 +46,26 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+export interface StepFunctionsServerOptions {
+  /** Offer Create/Update/DeleteStateMachine on the wire (tests); `npm start` leaves it off. */
+  definitionChanges?: boolean;
+}
+
 export async function startStepFunctionsServer(
   engine: LocalStepFunctions,
   port: number,
+  { definitionChanges = false }: StepFunctionsServerOptions = {},
 ): Promise<RunningServer> {
+  const offered = definitionChanges ? { ...operations, ...definitionOperations } : operations;
   const server = createServer((request, response) => {
-    handle(engine, request, response).catch((error: unknown) => {
+    handle(engine, offered, request, response).catch((error: unknown) => {
       send(response, 500, {
         __type: 'InternalFailure',
         message: error instanceof Error ? error.message : 'error',
       });
     });
   });
+  refuseForeignHosts(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {
@@ -72,7 +88,12 @@ export async function startStepFunctionsServer(
 /** The path of the published-events listing. */
 export const EVENTS_PATH = '/events';
 
-async function handle(engine: LocalStepFunctions, request: IncomingMessage, response: ServerResponse) {
+async function handle(
+  engine: LocalStepFunctions,
+  offered: Record<string, Operation>,
+  request: IncomingMessage,
+  response: ServerResponse,
+) {
   if (request.method === 'GET') {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     if (url.pathname === EVENTS_PATH) {
@@ -86,7 +107,7 @@ async function handle(engine: LocalStepFunctions, request: IncomingMessage, resp
   const operationName = typeof target === 'string' ? target.replace(/^AWSStepFunctions\./, '') : '';
   try {
     if (request.method !== 'POST') throw apiError.unknownOperation(`${request.method} ${request.url}`);
-    const operation = operations[operationName];
+    const operation = Object.hasOwn(offered, operationName) ? offered[operationName] : undefined;
     if (!operation) throw apiError.unknownOperation(operationName || '(no X-Amz-Target)');
     const body = await readBody(request);
     let parsed: unknown;

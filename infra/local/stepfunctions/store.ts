@@ -64,8 +64,9 @@ export class FileStore implements ExecutionStore {
     this.machinesDir = join(root, 'state-machines');
     this.executionsDir = join(root, 'executions');
     this.eventsFile = join(root, 'events.jsonl');
-    mkdirSync(this.machinesDir, { recursive: true });
-    mkdirSync(this.executionsDir, { recursive: true });
+    // Executions' inputs and histories are nobody else's business: this user only (with the data folder's 0700).
+    mkdirSync(this.machinesDir, { recursive: true, mode: 0o700 });
+    mkdirSync(this.executionsDir, { recursive: true, mode: 0o700 });
   }
 
   saveStateMachine(machine: StateMachineRecord): void {
@@ -80,12 +81,14 @@ export class FileStore implements ExecutionStore {
 
   saveExecution(execution: ExecutionRecord): void {
     const dir = this.executionDir(execution.executionArn);
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     writeAtomically(join(dir, 'record.json'), JSON.stringify(execution));
   }
 
   appendHistory(executionArn: string, event: HistoryEvent): void {
-    appendFileSync(join(this.executionDir(executionArn), 'history.jsonl'), `${JSON.stringify(event)}\n`);
+    appendFileSync(join(this.executionDir(executionArn), 'history.jsonl'), `${JSON.stringify(event)}\n`, {
+      mode: 0o600,
+    });
   }
 
   loadExecutions(): ExecutionRecord[] {
@@ -107,7 +110,7 @@ export class FileStore implements ExecutionStore {
   }
 
   appendPublishedEvent(event: PublishedEvent): void {
-    appendFileSync(this.eventsFile, `${JSON.stringify(event)}\n`);
+    appendFileSync(this.eventsFile, `${JSON.stringify(event)}\n`, { mode: 0o600 });
   }
 
   loadPublishedEvents(): PublishedEvent[] {
@@ -137,6 +140,6 @@ export class FileStore implements ExecutionStore {
 
 function writeAtomically(file: string, text: string): void {
   const temporary = `${file}.tmp`;
-  writeFileSync(temporary, text);
+  writeFileSync(temporary, text, { mode: 0o600 });
   renameSync(temporary, file);
 }
