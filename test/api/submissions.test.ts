@@ -593,22 +593,26 @@ describe('POST /submissions/{type}', () => {
 
   it('takes ANONYMOUS_SUBMISSIONS_PER_SITE_PER_DAY anonymous submissions a site a day, then 429; members still submit (issue 12, finding 10)', async () => {
     const day = new Date().toISOString().slice(0, 10);
-    const { Item } = await documentClient.send(
-      new GetCommand({
-        TableName: tableName(),
-        Key: keys.anonymousSubmissionLimit('alumni', day),
-        ConsistentRead: true,
-      }),
-    );
-    const usedToday = (Item?.count as number | undefined) ?? 0;
-    process.env.ANONYMOUS_SUBMISSIONS_PER_SITE_PER_DAY = String(usedToday + 2);
+    // Other tests of this file submit anonymously too: start from what each site has used today.
+    const usedToday = async (site: string) => {
+      const { Item } = await documentClient.send(
+        new GetCommand({
+          TableName: tableName(),
+          Key: keys.anonymousSubmissionLimit(site, day),
+          ConsistentRead: true,
+        }),
+      );
+      return (Item?.count as number | undefined) ?? 0;
+    };
+    const [alumniUsed, historyUsed] = [await usedToday('alumni'), await usedToday('history')];
+    const limit = Math.max(alumniUsed, historyUsed) + 2;
+    process.env.ANONYMOUS_SUBMISSIONS_PER_SITE_PER_DAY = String(limit);
     try {
       const anonymous = () =>
         call('POST', '/submissions/message', {
           body: messageBody({ site: 'alumni', submitter: anonymousSubmitter() }),
         });
-      expect((await anonymous()).status).toBe(200);
-      expect((await anonymous()).status).toBe(200);
+      for (let used = alumniUsed; used < limit; used += 1) expect((await anonymous()).status).toBe(200);
       const executions = await executionCount();
       const items = await submissionItemCount();
       const refused = await anonymous();

@@ -158,7 +158,8 @@ describe('waitUntilAnswering', () => {
           port: target.port,
           path: incoming.url,
           method: incoming.method,
-          headers: incoming.headers,
+          // As a reverse proxy does: DynamoDB Local answers only to its own Host.
+          headers: { ...incoming.headers, host: target.host },
         },
         (answer) => {
           outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
