@@ -20,6 +20,7 @@ import { awaitEmails, emailsTo, type StoredEmail } from '../helpers/inbox.js';
 import { eventually, startLocalSfn, type LocalSfn } from '../helpers/local-stepfunctions.js';
 import { putActiveMember } from '../helpers/members.js';
 import { putActiveStaff, staffSessionFor, uniqueEmail } from '../helpers/staff.js';
+import { callApp, type AppCallOptions } from '../helpers/app-request.js';
 
 const PUBLIC_API_URL = 'https://api.alumni.example.org';
 const expired = 'This link has expired';
@@ -75,21 +76,10 @@ afterAll(async () => {
 
 // ------------------------------------------------------------------------------------------------ helpers
 
-async function call(method: string, path: string, options: { token?: string; body?: unknown } = {}) {
-  const headers: Record<string, string> = {};
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const response = await app.request(path, {
-    method,
-    headers,
-    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-  });
-  const text = await response.text();
-  const type = response.headers.get('content-type') ?? '';
-  return {
-    status: response.status,
-    body: (type.includes('json') && text ? JSON.parse(text) : text) as unknown,
-  };
+/** Status and body only: the assertions here compare whole answers. */
+async function call(method: string, path: string, options?: AppCallOptions) {
+  const { status, body } = await callApp(app, method, path, options);
+  return { status, body };
 }
 
 function tokenIn(email: StoredEmail, page: 'signin' | 'accept'): string {

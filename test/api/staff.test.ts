@@ -22,6 +22,7 @@ import {
 } from '../helpers/local-stepfunctions.js';
 import { putActiveMember } from '../helpers/members.js';
 import { putActiveStaff, staffSessionFor, uniqueEmail } from '../helpers/staff.js';
+import { callApp, type AppCallOptions } from '../helpers/app-request.js';
 
 const PUBLIC_API_URL = 'https://api.alumni.example.org';
 const texts = {
@@ -66,23 +67,7 @@ afterAll(async () => {
 
 // ------------------------------------------------------------------------------------------------ helpers
 
-async function call(method: string, path: string, options: { token?: string; body?: unknown } = {}) {
-  const headers: Record<string, string> = {};
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const response = await app.request(path, {
-    method,
-    headers,
-    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-  });
-  const text = await response.text();
-  const type = response.headers.get('content-type') ?? '';
-  return {
-    status: response.status,
-    body: (type.includes('json') && text ? JSON.parse(text) : text) as unknown,
-    headers: response.headers,
-  };
-}
+const call = (method: string, path: string, options?: AppCallOptions) => callApp(app, method, path, options);
 
 function tokenIn(email: StoredEmail, page: 'signin' | 'accept'): string {
   const match = new RegExp(`/staff/${page}\\?token=([A-Za-z0-9_-]{43})\\b`).exec(email.body.text ?? '');
