@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 /**
  * The whole system on one machine: DynamoDB Local, the SES emulator, the Step Functions endpoint running every
  * workflow in `statemachines/`, and the HTTP API, wired together through the same environment variables the code
@@ -167,7 +168,7 @@ function configureEnvironment(
  * user only. Everything created from now on, by this process and the DynamoDB Local JVM it spawns (which inherits
  * it), gets mode 0600/0700 through the umask; what an earlier version left 0644/0755 is tightened once here.
  */
-async function restrictDataDir(dataDir: string): Promise<void> {
+export async function restrictDataDir(dataDir: string): Promise<void> {
   try {
     process.umask(0o077);
   } catch {
@@ -181,5 +182,14 @@ async function restrictDataDir(dataDir: string): Promise<void> {
       if (entry.isDirectory() || entry.isFile()) await tighten(join(path, entry.name), entry.isDirectory());
     }
   };
-  await tighten(dataDir, true);
+  // The folder itself keeps other users out; below it only the runtime's own folders are walked, so a data folder
+  // pointed at an existing tree (`LOCAL_DATA_DIR=.`) never has its other files' modes changed.
+  await chmod(dataDir, 0o700);
+  for (const own of LOCAL_DATA_FOLDERS) {
+    const path = join(dataDir, own);
+    if (existsSync(path)) await tighten(path, true);
+  }
 }
+
+/** What the runtime keeps in `LOCAL_DATA_DIR`, one folder per service. */
+const LOCAL_DATA_FOLDERS = ['dynamodb', 'ses', 'stepfunctions', 'keys'] as const;

@@ -6,8 +6,8 @@
  */
 import { connect } from 'node:net';
 import { request } from 'node:http';
-import { readdirSync, statSync } from 'node:fs';
-import { networkInterfaces } from 'node:os';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CreateStateMachineCommand,
@@ -17,6 +17,7 @@ import {
   UpdateStateMachineCommand,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { restrictDataDir } from '../../infra/local/system.js';
 import { startTestSystem, type TestSystem } from '../helpers/local-system.js';
 import { awaitEmails } from '../helpers/inbox.js';
 
@@ -213,6 +214,30 @@ describe('the local runtime, hardened', () => {
     for (const entry of found) {
       const isDirectory = statSync(entry.path).isDirectory();
       expect(entry).toEqual({ path: entry.path, mode: isDirectory ? '700' : '600' });
+    }
+  });
+
+  it('tightens only its own folders when LOCAL_DATA_DIR points at an existing tree (LOCAL_DATA_DIR=.)', async () => {
+    const tree = mkdtempSync(join(tmpdir(), 'data-dir-tree-'));
+    try {
+      chmodSync(tree, 0o755);
+      // Modes set explicitly: the system started above has set this process's umask to 077.
+      writeFileSync(join(tree, 'run.sh'), '#!/bin/sh\n');
+      chmodSync(join(tree, 'run.sh'), 0o755);
+      mkdirSync(join(tree, 'ses'));
+      chmodSync(join(tree, 'ses'), 0o755);
+      writeFileSync(join(tree, 'ses', 'emails.json'), '{}');
+      chmodSync(join(tree, 'ses', 'emails.json'), 0o644);
+      await restrictDataDir(tree);
+      const mode = (path: string) => (statSync(join(tree, path)).mode & 0o777).toString(8);
+      expect([mode('.'), mode('ses'), mode('ses/emails.json'), mode('run.sh')]).toEqual([
+        '700',
+        '700',
+        '600',
+        '755',
+      ]);
+    } finally {
+      rmSync(tree, { recursive: true, force: true });
     }
   });
 });
