@@ -4,6 +4,7 @@
  * The workflow does the rest: consent, blocks, limits and the email itself. Tokens, task tokens, addresses, names
  * and messages are credentials or personal data: none is ever logged.
  */
+import { dailyAllowanceUpdate, utcDay } from '../daily-allowance.js';
 import { randomUUID } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
@@ -24,7 +25,6 @@ import { getMember } from '../members/account.js';
 import {
   RelayResultSchema,
   memberRelayKey,
-  recipientKeyOf,
   relayExecutionName,
   studentSenderKey,
   type RelayItem,
@@ -128,26 +128,18 @@ export async function startContactRequest(request: NewContactRequest): Promise<s
  * that address's daily count are written together, the count conditionally (race-free).
  */
 async function storeStudentRequest(item: RelayItem, now: Date): Promise<void> {
-  const day = now.toISOString().slice(0, 10);
   try {
     await documentClient.send(
       new TransactWriteCommand({
         TransactItems: [
           { Put: { TableName: tableName(), Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
           {
-            Update: {
-              TableName: tableName(),
-              Key: keys.studentRequestLimit(item.senderKey, day),
-              UpdateExpression: 'ADD #count :one SET entity = :entity, expiresAt = :expiry',
-              ConditionExpression: 'attribute_not_exists(#count) OR #count < :maximum',
-              ExpressionAttributeNames: { '#count': 'count' },
-              ExpressionAttributeValues: {
-                ':one': 1,
-                ':maximum': relaySettings().studentDailyRequestLimit,
-                ':entity': 'relay-limit',
-                ':expiry': epochSeconds(now) + 2 * DAY_SECONDS,
-              },
-            },
+            Update: dailyAllowanceUpdate({
+              key: keys.studentRequestLimit(item.senderKey, utcDay(now)),
+              maximum: relaySettings().studentDailyRequestLimit,
+              entity: 'relay-limit',
+              now,
+            }),
           },
         ],
       }),
@@ -272,6 +264,9 @@ export async function reportRelay(token: string): Promise<void> {
   // A closed request no longer names its recipient's id; its link still names the request.
   if (relay.recipientId && relay.recipientId !== link.memberId)
     throw new HttpError(401, linkMessages.invalid);
+  // A request closed before recipient keys existed names neither: its link still names the recipient, under the
+  // key such requests were limited and blocked by (the member id).
+  const recipientKey = relay.recipientKey ?? relay.recipientId ?? link.memberId;
   const now = new Date().toISOString();
   try {
     await documentClient.send(
@@ -290,7 +285,7 @@ export async function reportRelay(token: string): Promise<void> {
             // No TTL: a block lasts as long as the member. A second report keeps the first one's time and relay.
             Update: {
               TableName: tableName(),
-              Key: keys.relayBlock(recipientKeyOf(relay), relay.senderKey),
+              Key: keys.relayBlock(recipientKey, relay.senderKey),
               UpdateExpression:
                 'SET entity = :entity, createdAt = if_not_exists(createdAt, :now), updatedAt = :now, ' +
                 'relayId = if_not_exists(relayId, :relayId)',
