@@ -287,7 +287,7 @@ const loginRoute = createRoute({
   summary: 'Emails a login link (valid 1 hour, single use) to the stored address',
   description:
     'For a registration still waiting for its email verification, emails a new verification link instead (the ' +
-    'earlier one stops working), within the same daily allowance.',
+    'earlier one stops working), within the same sign-in allowance.',
   request: { params: MemberIdParams },
   responses: {
     200: json(
@@ -404,12 +404,13 @@ async function emailLoginLink(member: MemberItem): Promise<void> {
  * the workflow has not yet sent its own first email or the address is an active member's. The answer is the same
  * "OK" in every case, as for an active member: it tells nobody more than `POST /member/{id}`'s 409 does.
  */
-async function resendVerification(member: MemberItem): Promise<void> {
-  if (!member.verificationTaskToken || !member.verificationValidUntil) return;
-  if (Date.parse(member.verificationValidUntil) <= Date.now()) return;
+async function resendVerification(member: MemberItem): Promise<boolean> {
+  if (!member.verificationTaskToken || !member.verificationValidUntil) return false;
+  if (Date.parse(member.verificationValidUntil) <= Date.now()) return false;
   try {
     const outcome = await emailVerification(member, member.verificationValidUntil, false);
     if (!outcome.sent) logger.info('Verification link not resent', { reason: outcome.reason });
+    return outcome.sent !== false;
   } catch (error) {
     if (error instanceof WorkflowTaskError && error.name === taskErrors.retryable) {
       logger.warn('Verification email not resent', { reason: error.message });
@@ -476,7 +477,8 @@ export function registerMemberRoutes(app: OpenAPIHono): void {
     if (await takeSignInEmail(principal)) {
       try {
         if (member.status === 'active') await emailLoginLink(member);
-        else await resendVerification(member);
+        // Nothing went out (no link to resend yet, the address's own allowance used up): nothing to count.
+        else if (!(await resendVerification(member))) await returnSignInEmail(principal);
       } catch (error) {
         await returnSignInEmail(principal);
         throw error;
