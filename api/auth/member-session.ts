@@ -49,7 +49,10 @@ export async function authenticateMemberToken(
 
 async function authenticateLinkToken(token: string, redeemLinks: boolean): Promise<AuthenticatedMember> {
   let link = await findLink(token);
-  if (!link) throw new HttpError(401, authMessages.invalid);
+  // Only a member's own links are ever sessions: a staff or relay link (redeemed or not) is no credential here, and
+  // must not wait below for a member session it never had.
+  if (!link || (link.purpose !== 'verify' && link.purpose !== 'login'))
+    throw new HttpError(401, authMessages.invalid);
   if (!link.redeemedAt) {
     if (!redeemLinks) throw new HttpError(401, authMessages.invalid);
     try {

@@ -397,6 +397,22 @@ describe('a link token used as the Bearer token (lumina-era sites)', () => {
     await expectStatus(await checkRequired(`Bearer ${token}`), 401, invalid);
     await expectStatus(await checkRequired(`Bearer ${'B'.repeat(43)}`), 401, invalid);
   });
+
+  it('a staff or relay link, even one just redeemed, is no member credential: refused as invalid at once', async () => {
+    for (const purpose of ['staff-login', 'staff-invite', 'relay-report'] as const) {
+      const token = (await issueLinkToken(newMemberId(`other_${purpose}`), purpose, 3600)).token;
+      // Redeemed a moment ago, as its own page does: the member path must not wait for a member session here.
+      await documentClient.send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: keys.link(hashLinkToken(token)),
+          UpdateExpression: 'SET redeemedAt = :now, sessionId = :session',
+          ExpressionAttributeValues: { ':now': new Date().toISOString(), ':session': 'staff-session' },
+        }),
+      );
+      await expectStatus(await checkRequired(`Bearer ${token}`), 401, invalid);
+    }
+  });
 });
 
 // ----------------------------------------------------------------------------------------- registration links
