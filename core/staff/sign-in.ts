@@ -80,7 +80,11 @@ export async function sendStaffSignInLink(requestId: string): Promise<{ sent: bo
   if (!request) return { sent: false };
   const staff = await findStaffByEmail(request.email);
   const sent = staff?.status === 'active' ? await emailSignInLink(staff) : false;
-  await documentClient.send(new DeleteCommand({ TableName: tableName(), Key: key }));
+  // Best effort once the email is out: a failure here must not retry the step (a second email); the request's TTL
+  // removes it anyway.
+  await documentClient
+    .send(new DeleteCommand({ TableName: tableName(), Key: key }))
+    .catch((error: unknown) => logger.warn('Staff sign-in request not deleted', { error: errorName(error) }));
   return { sent };
 }
 

@@ -4,8 +4,9 @@
  * active staff user, an invited one and an unknown address, and through SES throttling.
  */
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { documentClient } from '../../core/aws-clients.js';
 import { keys } from '../../core/keys.js';
 import { createInvitation } from '../../core/staff/repository.js';
@@ -93,6 +94,37 @@ describe('staff sign-in workflow', () => {
       expect(await awaitEmails(harness.env.sesUrl, active.email)).toHaveLength(1);
     } finally {
       delete process.env.SIGN_IN_EMAIL_BURST;
+    }
+  });
+
+  it('a throttled clean-up after the email is not retried into a second email', async () => {
+    const active = await putActiveStaff(['site:history:moderate'], 'cleanup');
+    // DynamoDB throttles the request's deletion (the step's last call), once: an edge fault, injected at the client.
+    const send = documentClient.send.bind(documentClient);
+    let failed = 0;
+    const spy = vi.spyOn(documentClient, 'send').mockImplementation(((command: unknown) => {
+      if (
+        command instanceof DeleteCommand &&
+        String(command.input.Key?.pk).startsWith('STAFF-SIGNIN') &&
+        !failed
+      ) {
+        failed += 1;
+        return Promise.reject(
+          new ProvisionedThroughputExceededException({ message: 'Rate exceeded', $metadata: {} }),
+        );
+      }
+      return send(command as never);
+    }) as typeof documentClient.send);
+    try {
+      const { execution, events } = await signIn(active.email);
+      expect(failed).toBe(1);
+      expect(JSON.parse(execution.output!)).toMatchObject({ result: { sent: true } });
+      expect(count(events, 'TaskFailed')).toBe(0);
+      await awaitEmails(harness.env.sesUrl, active.email);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await emailsTo(harness.env.sesUrl, active.email)).toHaveLength(1);
+    } finally {
+      spy.mockRestore();
     }
   });
 });
