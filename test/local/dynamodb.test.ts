@@ -135,7 +135,7 @@ describe('startDynamoDbLocal', () => {
     process.env.PATH = '/nonexistent';
     try {
       await expect(startDynamoDbLocal({ port: await findFreePort() })).rejects.toThrow(
-        /^DynamoDB Local needs Java 17 or newer on PATH: install a JRE/,
+        /^DynamoDB Local needs Java 17 or newer on PATH: install a JDK/,
       );
     } finally {
       process.env.PATH = path;
