@@ -3,7 +3,7 @@
  * things that expire, `expiresAt` (epoch seconds, the table's TTL attribute).
  *
  * member profile        MEMBER#<id>          PROFILE               gsi1: MEMBERS / <id> (active members only)
- * email uniqueness      EMAIL#<email>        EMAIL                 (reserved with the profile, in one transaction)
+ * email uniqueness      EMAIL#<mailbox>      EMAIL                 (normalizeEmail; taken when the address is verified)
  * consent ledger entry  MEMBER#<id>          CONSENT#<at>#<name>   (append-only)
  * session               MEMBER#<id>          SESSION#<sessionId>
  * link token            LINK#<sha256>        LINK                  (the token itself is never stored)

@@ -1,7 +1,8 @@
 /**
  * lumina's member API (`/member`): the same paths, JSON shapes, status codes and error texts, plus the consent
  * ledger, the export and the erasure. Registration is not done here: `POST /member/{id}` only validates and starts
- * the registration workflow, which reserves the id and the address in a transaction and emails the link.
+ * the registration workflow, which reserves the id, emails the link and, once the address is verified, takes the
+ * address for the member.
  */
 import { createHash } from 'node:crypto';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';

@@ -34,7 +34,7 @@ export type VerificationEmailOutcome =
     };
 
 /**
- * The principal whose daily allowance bounds the emails registrations send to one address (any number of ids
+ * The principal whose sign-in allowance bounds the emails registrations send to one address (any number of ids
  * may name it). Keyed on a hash: the address itself never becomes a key.
  */
 export function addressPrincipal(email: string): string {
