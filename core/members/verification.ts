@@ -102,7 +102,37 @@ async function sendVerificationLink(
     footnote:
       hours >= 1 ? `The link works once, for ${hours} hours.` : 'The link works once, for a short time.',
   });
-  return { sent: 'link', messageId: await sendEmail(member.email, email) };
+  try {
+    return { sent: 'link', messageId: await sendEmail(member.email, email) };
+  } catch (error) {
+    // Not delivered: the link already in the inbox (if any) must keep working.
+    await restoreLink(member, hashLinkToken(token));
+    throw error;
+  }
+}
+
+/** Puts back the link `member` had (read before `replaced` was recorded), unless a later one replaced it since. */
+async function restoreLink(member: MemberItem, replaced: string): Promise<void> {
+  const previous = member.verificationLinkHash;
+  try {
+    await documentClient.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.member(member.id),
+        UpdateExpression: previous
+          ? 'SET verificationLinkHash = :previous, updatedAt = :now'
+          : 'REMOVE verificationLinkHash SET updatedAt = :now',
+        ConditionExpression: 'verificationLinkHash = :replaced',
+        ExpressionAttributeValues: {
+          ':replaced': replaced,
+          ':now': new Date().toISOString(),
+          ...(previous ? { ':previous': previous } : {}),
+        },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
 }
 
 /**

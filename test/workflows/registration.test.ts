@@ -17,6 +17,7 @@ import { awaitEmails, emailsTo, linkTokenIn } from '../helpers/inbox.js';
 import { count, eventually, historyOf, statePath, type LocalSfn } from '../helpers/local-stepfunctions.js';
 import { storeRegistrationRequest } from '../../core/members/registration-request.js';
 import { RegistrationSchema } from '../../core/members/model.js';
+import { emailVerification } from '../../core/members/verification.js';
 
 let env: LocalAwsEnv;
 let ses: FaultProxy;
@@ -414,6 +415,18 @@ describe('registration workflow', () => {
     ]);
     const emails = await awaitEmails(env.sesUrl, body.email, 2);
     expect(emails.filter((email) => email.subject.startsWith('Confirm'))).toHaveLength(1);
+  });
+
+  it('a resend that SES does not take leaves the link already sent working', async () => {
+    const { body } = await register('resend_refused');
+    await awaitEmails(env.sesUrl, body.email);
+    const before = await eventually(async () => {
+      const member = await getMember('resend_refused');
+      return member?.verificationLinkHash ? member : undefined;
+    });
+    ses.failNext(1, sesThrottled);
+    await expect(emailVerification(before, before.verificationValidUntil!, false)).rejects.toThrow();
+    expect((await getMember('resend_refused'))?.verificationLinkHash).toBe(before.verificationLinkHash);
   });
 
   it('a failure after the reservation is compensated: nothing half-made is left', async () => {
