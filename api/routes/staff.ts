@@ -451,10 +451,16 @@ async function visibleTarget(
 /** The target, if the caller may manage them: 404 when not visible, 403 when visible but not theirs to manage. */
 async function managedTarget(actor: AuthenticatedStaff, staffId: string) {
   const target = await visibleTarget(actor, staffId);
-  if (!canManage(actor.scopes, actor.staff.id, staffId, target.scopes)) {
-    throw new HttpError(403, authMessages.forbidden);
-  }
+  authoriseManagement(actor, staffId, target.scopes);
   return target;
+}
+
+/** May `actor` manage (delete, reinvite) user `staffId`, who has `scopes`? 404 unseen, 403 not theirs. */
+function authoriseManagement(actor: AuthenticatedStaff, staffId: string, scopes: readonly Scope[]): void {
+  if (!canSee(actor.scopes, actor.staff.id, staffId, scopes))
+    throw new HttpError(404, staffMessages.notFound);
+  if (!canManage(actor.scopes, actor.staff.id, staffId, scopes))
+    throw new HttpError(403, authMessages.forbidden);
 }
 
 /**
@@ -617,7 +623,7 @@ export function registerStaffRoutes(app: OpenAPIHono): void {
       await stopInvitation(target.staff.invitationExecution);
     }
     try {
-      await deleteStaff(id);
+      await deleteStaff(id, (current) => authoriseManagement(actor, id, current.scopes));
     } catch (error) {
       if (isNamed(error, 'LastNetworkAdmin')) throw new HttpError(409, staffMessages.lastNetworkAdmin);
       throw error;

@@ -331,7 +331,10 @@ export async function replaceScopes(
  * active network admin. Safe to repeat (an unknown user is no error; leftovers of a partial delete are removed).
  * A pending invitation's execution is the caller's to stop (its name is `invitationExecution`, read before).
  */
-export async function deleteStaff(staffId: string): Promise<void> {
+export async function deleteStaff(
+  staffId: string,
+  authorise: (current: StaffAccess) => void | Promise<void> = () => undefined,
+): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     const staff = await readStaff(staffId);
     if (!staff) {
@@ -342,6 +345,8 @@ export async function deleteStaff(staffId: string): Promise<void> {
       return;
     }
     const scopes = await readScopes(staffId);
+    // Judged on what this attempt deletes, as replaceScopes does: a concurrent grant cannot slip in between.
+    await authorise({ staff, scopes });
     const now = nextTimestamp(staff.updatedAt);
     const items: TransactItem[] = [
       {

@@ -322,6 +322,31 @@ describe('finding 14: a site adminâ€™s permission change racing a network adminâ
     expect(await siteAdminChange).toEqual({ status: 404, body: { detail: staffMessages.notFound } });
     expect(await scopesOf(target.id)).toEqual(['network:read', 'site:history:moderate']);
   });
+
+  it('DELETE /staff/{id} is judged the same way: a network grant in between keeps the user (404)', async () => {
+    const siteAdmin = await putActiveStaff(['site:history:admin'], 'site-admin');
+    const siteAdminToken = await staffSessionFor(siteAdmin.id);
+    const target = await putActiveStaff(['site:history:moderate'], 'target');
+
+    const held = dynamo.holdNext(
+      ({ target: operation, body }) =>
+        operation.endsWith('.TransactWriteItems') &&
+        body.includes(`"STAFF#${target.id}"`) &&
+        body.includes('"Delete"'),
+    );
+    const siteAdminDelete = call('DELETE', `/staff/${target.id}`, { token: siteAdminToken });
+    await held.arrived;
+    expect(
+      await call('PUT', `/staff/${target.id}/permissions`, {
+        token: admin.token,
+        body: { permissions: { network: ['read'], sites: { history: ['moderate'] } } },
+      }),
+    ).toMatchObject({ status: 200 });
+    held.release();
+
+    expect(await siteAdminDelete).toEqual({ status: 404, body: { detail: staffMessages.notFound } });
+    expect(await scopesOf(target.id)).toEqual(['network:read', 'site:history:moderate']);
+  });
 });
 
 // ------------------------------------------------------------------------------------------------ finding 9
