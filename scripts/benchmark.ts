@@ -23,6 +23,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { localDefaults } from '../core/config.js';
 import { findFreePort } from '../infra/local/ports.js';
 import { LocalStepFunctions } from '../infra/local/stepfunctions/engine.js';
 import { repoRoot } from '../infra/workflows.js';
@@ -30,6 +31,8 @@ import { repoRoot } from '../infra/workflows.js';
 const REGISTRATIONS = Number(process.env.BENCH_REGISTRATIONS ?? 10);
 const RUNTIME_EXECUTIONS = Number(process.env.BENCH_EXECUTIONS ?? 500);
 const SUBMISSIONS = Number(process.env.BENCH_SUBMISSIONS ?? 10);
+/** The table `npm start` uses: its own default unless TABLE_NAME names another. */
+const tableName = process.env.TABLE_NAME ?? localDefaults.tableName;
 const TABLE_ITEMS = Number(process.env.BENCH_TABLE_ITEMS ?? 10_000);
 const HEALTH_REQUESTS = 50;
 
@@ -164,7 +167,7 @@ async function historyModerator(system: { api: string; inbox: string; dynamoDb: 
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
-    TABLE_NAME: process.env.TABLE_NAME ?? 'lumina-local',
+    TABLE_NAME: tableName,
   });
   const { bootstrapNetworkAdmin } = await import('../core/staff/repository.js');
   const adminEmail = `admin-${randomUUID().slice(0, 8)}@bench.example`;
@@ -263,9 +266,9 @@ async function fillTable(endpoint: string, count: number) {
       let unprocessed: WriteRequest[] | undefined = items;
       while (unprocessed && unprocessed.length > 0) {
         const written: BatchWriteItemCommandOutput = await client.send(
-          new BatchWriteItemCommand({ RequestItems: { 'lumina-local': unprocessed } }),
+          new BatchWriteItemCommand({ RequestItems: { [tableName]: unprocessed } }),
         );
-        unprocessed = written.UnprocessedItems?.['lumina-local'];
+        unprocessed = written.UnprocessedItems?.[tableName];
       }
     }
   });

@@ -19,8 +19,6 @@ export interface DynamoDbLocal {
   endpoint: string;
   /** The JVM's process id, for diagnostics (memory use, leak checks). */
   pid: number;
-  /** Bound to 127.0.0.1 with the Host and Origin checks (false only without a JDK to build the launcher). */
-  loopbackOnly: boolean;
   /** Stops the JVM (SIGTERM, then SIGKILL after a grace period); resolves once it has exited. */
   stop(): Promise<void>;
 }
@@ -106,7 +104,7 @@ export async function startDynamoDbLocal({ port, dataDir }: DynamoDbLocalOptions
     throw error;
   }
   if (jvm.pid === undefined) throw new LocalStartupError('DynamoDB Local: the JVM has no process id');
-  return { endpoint, pid: jvm.pid, loopbackOnly: launcher !== undefined, stop };
+  return { endpoint, pid: jvm.pid, stop };
 }
 
 // ------------------------------------------------------------------------------------------------ loopback launcher
