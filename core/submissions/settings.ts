@@ -34,7 +34,13 @@ export function submissionSettings(env: NodeJS.ProcessEnv = process.env): Submis
     claimSeconds: integer(env, 'MODERATION_CLAIM_SECONDS', 30 * 60, 60, 24 * 3600),
     defaultSite,
     moderationNoticesPerDay: integer(env, 'MODERATION_NOTICES_PER_DAY', 20, 1, 10_000),
-    anonymousSubmissionsPerSitePerDay: integer(env, 'ANONYMOUS_SUBMISSIONS_PER_SITE_PER_DAY', 100, 1, 100_000),
+    anonymousSubmissionsPerSitePerDay: integer(
+      env,
+      'ANONYMOUS_SUBMISSIONS_PER_SITE_PER_DAY',
+      100,
+      1,
+      100_000,
+    ),
   };
 }
 
