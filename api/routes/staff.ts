@@ -4,7 +4,6 @@
  * `core/staff/rules.ts`. A staff user another may not see is "not found" (404), never "forbidden": a site admin
  * cannot probe for users outside their sites. Every staff route takes a staff session token only.
  */
-import { randomUUID } from 'node:crypto';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
@@ -37,6 +36,7 @@ import {
   findStaffByEmail,
   getStaff,
   listStaff,
+  newInvitedStaff,
   replaceScopes,
   scopesOf,
   setInvitationExecution,
@@ -56,7 +56,6 @@ import { ErrorSchema, ValidationErrorSchema, json } from '../openapi-shapes.js';
 import { STAFF_TOKEN_KEY } from '../moderation-page.js';
 import { tokenActionPage, type SessionResult } from '../pages.js';
 import { requestStaffSignIn } from '../../core/staff/sign-in.js';
-import { indexKeys, keys } from '../../core/keys.js';
 import { singleLine } from '../../core/text.js';
 
 type StaffEnv = { Variables: StaffVariables };
@@ -494,24 +493,6 @@ async function canSeeOwnerOf(actor: AuthenticatedStaff, email: string): Promise<
   return canSee(actor.scopes, actor.staff.id, owner.id, await scopesOf(owner.id));
 }
 
-/** What `POST /staff` answers for an invitation it did not make (see the invite handler): a new id, nothing stored. */
-function unsentInvitation(email: string, name: string, invitedBy: string): StaffItem {
-  const id = randomUUID();
-  const at = new Date().toISOString();
-  return {
-    ...keys.staff(id),
-    entity: 'staff',
-    id,
-    email,
-    name: name.trim(),
-    status: 'invited',
-    createdAt: at,
-    updatedAt: at,
-    invitedBy,
-    ...indexKeys.staffUser(email),
-  };
-}
-
 // ------------------------------------------------------------------------------------------------ handlers
 
 export function registerStaffRoutes(app: OpenAPIHono): void {
@@ -580,7 +561,9 @@ export function registerStaffRoutes(app: OpenAPIHono): void {
       logger.warn('Staff invitation refused: the address belongs to a user the inviter cannot see', {
         invitedBy: actor.staff.id,
       });
-      return c.json(toStaffView(unsentInvitation(email, name, actor.staff.id), scopes), 201);
+      // The same item an invitation stores, with a new id, but not stored.
+      const unsent = newInvitedStaff({ email, name, invitedBy: actor.staff.id });
+      return c.json(toStaffView(unsent, scopes), 201);
     }
     const executionName = invited.invitationExecution ?? staffInvitationExecutionName(invited.id);
     if (executionName !== invited.invitationExecution)

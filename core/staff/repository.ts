@@ -198,24 +198,21 @@ export async function listStaff(page: {
  * `staffInvitationExecutionName(id)`), the address item and one permission record per scope, in one transaction.
  * Throws `StaffEmailTaken` when the address is a staff user's already.
  */
-export async function createInvitation(input: {
-  email: string;
-  name: string;
-  scopes: Scope[];
-  invitedBy: string;
-}): Promise<StaffItem> {
+/**
+ * A new invited user's profile item, with a new id, as `createInvitation` stores it (validated; nothing is written
+ * here). `POST /staff` also answers with one it does not store, for an address it may not reveal.
+ */
+export function newInvitedStaff(input: { email: string; name: string; invitedBy: string }): StaffItem {
   const email = checkedEmail(input.email);
-  const name = checkedName(input.name);
-  const scopes = checkedScopes(input.scopes);
   const id = randomUUID();
   const now = new Date();
   const at = now.toISOString();
-  const staff: StaffItem = {
+  return {
     ...keys.staff(id),
     entity: 'staff',
     id,
     email,
-    name,
+    name: checkedName(input.name),
     status: 'invited',
     createdAt: at,
     updatedAt: at,
@@ -223,6 +220,17 @@ export async function createInvitation(input: {
     invitationExecution: staffInvitationExecutionName(id, now),
     ...indexKeys.staffUser(email),
   };
+}
+
+export async function createInvitation(input: {
+  email: string;
+  name: string;
+  scopes: Scope[];
+  invitedBy: string;
+}): Promise<StaffItem> {
+  const staff = newInvitedStaff(input);
+  const { id, email, createdAt: at } = staff;
+  const scopes = checkedScopes(input.scopes);
   const outcome = await transact([
     putNew({ ...staff }),
     putNew({ ...keys.staffEmail(email), entity: 'staff-email', staffId: id, createdAt: at, updatedAt: at }),
