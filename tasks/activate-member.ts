@@ -12,8 +12,9 @@ import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@
 import { z } from 'zod';
 import { documentClient, tableName } from '../core/aws-clients.js';
 import { WorkflowTaskError, rethrowAwsError, taskErrors } from '../core/errors.js';
-import { indexKeys, keys, normalizeEmail } from '../core/keys.js';
+import { indexKeys, keys } from '../core/keys.js';
 import { MemberIdSchema, type MemberItem } from '../core/members/model.js';
+import { gaveAddress } from '../core/submissions/model.js';
 import { deleteRegistrationRequest } from '../core/members/registration-request.js';
 import { parseTaskInput } from '../core/task-input.js';
 
@@ -136,8 +137,7 @@ async function moveAnonymousSubmissions(anonymousId: string, member: MemberItem)
       }),
     );
     for (const submission of page.Items ?? []) {
-      const given = (submission.submitter as { email?: unknown } | undefined)?.email;
-      if (typeof given !== 'string' || normalizeEmail(given) !== normalizeEmail(member.email)) continue;
+      if (!gaveAddress(submission, member.email)) continue;
       await documentClient.send(
         new UpdateCommand({
           TableName: tableName(),

@@ -14,8 +14,9 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { documentClient, tableName } from '../aws-clients.js';
-import { indexKeys, keys, normalizeEmail, type ItemKey } from '../keys.js';
+import { indexKeys, keys, type ItemKey } from '../keys.js';
 import { memberRelayKey } from '../relay/model.js';
+import { gaveAddress } from '../submissions/model.js';
 import { applyConsent, type ConsentLedgerEntry } from './consent.js';
 import { FORMER_MEMBER_PREFIX, type Consent, type MemberItem } from './model.js';
 
@@ -91,7 +92,6 @@ export async function consentLedger(memberId: string): Promise<ConsentLedgerEntr
  * anyone else are not the member's, are never exported to them, and are left alone by their erasure.
  */
 async function submissionsOf(member: Pick<MemberItem, 'id' | 'email' | 'anonymousIds'>): Promise<Item[]> {
-  const ownAddress = normalizeEmail(member.email);
   const anonymousIds = (member.anonymousIds ?? []).filter((id) => id !== member.id);
   const [own, ...anonymous] = await Promise.all(
     [member.id, ...anonymousIds].map((submitterId) =>
@@ -102,14 +102,9 @@ async function submissionsOf(member: Pick<MemberItem, 'id' | 'email' | 'anonymou
       }),
     ),
   );
-  const givenAddress = (item: Item) => (item.submitter as { email?: unknown } | undefined)?.email;
-  return [
-    ...(own ?? []),
-    ...anonymous.flat().filter((item) => {
-      const given = givenAddress(item);
-      return typeof given === 'string' && normalizeEmail(given) === ownAddress;
-    }),
-  ].filter((item) => item.entity === 'submission');
+  return [...(own ?? []), ...anonymous.flat().filter((item) => gaveAddress(item, member.email))].filter(
+    (item) => item.entity === 'submission',
+  );
 }
 
 export interface ProfileChanges {

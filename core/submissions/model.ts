@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { YearOfGraduationSchema } from '../members/model.js';
+import { normalizeEmail } from '../keys.js';
 import { plainText, singleLine } from '../text.js';
 
 export const SUBMISSION_TYPES = ['message', 'show', 'bio'] as const;
@@ -270,3 +271,13 @@ export function toReviewView(review: ReviewItem | undefined): ReviewView {
 
 /** The workflow's execution name: the submission id, so starting it twice is harmless. */
 export const submissionExecutionName = (submissionId: string) => submissionId;
+
+/**
+ * Did this (anonymous) submission give `address`, as one mailbox (`normalizeEmail`)? The only proof that links an
+ * anonymous submission to a member: its anonymous id is public, its address is not. Claims at activation, the
+ * export and the erasure all ask this.
+ */
+export function gaveAddress(submission: Record<string, unknown>, address: string): boolean {
+  const given = (submission.submitter as { email?: unknown } | undefined)?.email;
+  return typeof given === 'string' && normalizeEmail(given) === normalizeEmail(address);
+}
