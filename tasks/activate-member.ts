@@ -8,11 +8,12 @@
  * already active and claims whatever is still under the anonymous id.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { documentClient, tableName } from '../core/aws-clients.js';
 import { WorkflowTaskError, rethrowAwsError, taskErrors } from '../core/errors.js';
 import { indexKeys, keys } from '../core/keys.js';
+import { getMember } from '../core/members/account.js';
 import { MemberIdSchema, type MemberItem } from '../core/members/model.js';
 import { gaveAddress } from '../core/submissions/model.js';
 import { deleteRegistrationRequest } from '../core/members/registration-request.js';
@@ -40,10 +41,7 @@ export const handler = async (event: unknown) => {
 };
 
 async function activate(memberId: string, executionName: string, verifiedAt: string): Promise<MemberItem> {
-  const { Item } = await documentClient.send(
-    new GetCommand({ TableName: tableName(), Key: keys.member(memberId), ConsistentRead: true }),
-  );
-  const pending = Item as MemberItem | undefined;
+  const pending = await getMember(memberId);
   // A retry after the transaction succeeded: the member is already active with this verification time.
   if (pending?.status === 'active' && pending.emailVerifiedAt === verifiedAt) return pending;
   if (pending?.status !== 'pending' || pending.registrationExecution !== executionName) {

@@ -23,6 +23,7 @@ import { keys, mailboxHash } from '../keys.js';
 import { duplicateNoticesPerDay } from './settings.js';
 import { hashLinkToken, issueLinkToken, linkUrl } from '../links.js';
 import { returnSignInEmail, takeSignInEmail } from '../sign-in-limit.js';
+import { getMember } from './account.js';
 import type { MemberItem } from './model.js';
 
 export type VerificationEmailOutcome =
@@ -48,10 +49,7 @@ export async function activeOwnerOf(email: string, memberId: string): Promise<Me
   );
   const ownerId = reservation?.memberId as string | undefined;
   if (!ownerId || ownerId === memberId) return undefined;
-  const { Item } = await documentClient.send(
-    new GetCommand({ TableName: tableName(), Key: keys.member(ownerId), ConsistentRead: true }),
-  );
-  const owner = Item as MemberItem | undefined;
+  const owner = await getMember(ownerId);
   return owner?.status === 'active' ? owner : undefined;
 }
 
