@@ -1,3 +1,4 @@
+import { DEFAULT_REQUEST_TIMEOUT_MS } from '../../api/server.js';
 import { localDefaults } from '../../core/config.js';
 import { InvalidOriginError, parseOrigins } from '../../core/cors.js';
 
@@ -28,7 +29,7 @@ export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSe
     timeScale: positiveNumber(env, 'LOCAL_TIME_SCALE', 1),
     tableName: env.TABLE_NAME || localDefaults.tableName,
     siteOrigins: origins(env, 'SITE_ORIGINS'),
-    apiRequestTimeoutMs: positiveNumber(env, 'API_REQUEST_TIMEOUT_MS', 10_000),
+    apiRequestTimeoutMs: positiveNumber(env, 'API_REQUEST_TIMEOUT_MS', DEFAULT_REQUEST_TIMEOUT_MS),
   };
 }
 
