@@ -424,9 +424,13 @@ describe('issue 11: POST /member/{id}/login resends a pending registration’s v
     expect((await call('GET', `/member/${id}`, { token: session })).body).toMatchObject({
       emailVerified: true,
     });
-    const [execution] = await registrationExecutions(id);
+    // The welcome email is the last step: wait for the execution to end before reading its path.
+    const execution = await eventually(async () => {
+      const [found] = await registrationExecutions(id);
+      return found && found.status !== 'RUNNING' ? found : undefined;
+    }, 10_000);
     const sfn = sfnClient(system.urls.stepFunctions);
-    const path = statePath(await historyOf(sfn, execution!.executionArn!));
+    const path = statePath(await historyOf(sfn, execution.executionArn!));
     sfn.destroy();
     expect(path).toEqual([
       'ValidateRegistration',

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalSystem } from '../../infra/local/system.js';
 import { startTestSystem, type TestSystem } from '../helpers/local-system.js';
 import { awaitEmails, linkTokenIn } from '../helpers/inbox.js';
-import { historyOf, sfnClient, statePath } from '../helpers/local-stepfunctions.js';
+import { eventually, historyOf, sfnClient, statePath } from '../helpers/local-stepfunctions.js';
 
 let test: TestSystem;
 let system: LocalSystem;
@@ -64,9 +64,16 @@ describe('member registration journey', () => {
     });
 
     const sfn = sfnClient(system.urls.stepFunctions);
-    const { executions } = await sfn.send(
-      new ListExecutionsCommand({ stateMachineArn: system.stateMachines.registration }),
-    );
+    // The member is active once ActivateMember ran; the welcome email is the workflow's last step, so wait for the
+    // execution to finish (on a loaded machine it may still be sending) before reading how it ended.
+    const executions = await eventually(async () => {
+      const listed = await sfn.send(
+        new ListExecutionsCommand({ stateMachineArn: system.stateMachines.registration }),
+      );
+      return listed.executions?.every((execution) => execution.status !== 'RUNNING')
+        ? listed.executions
+        : undefined;
+    }, 10_000);
     expect(executions).toHaveLength(1);
     expect(executions![0]!.status).toBe('SUCCEEDED');
     const path = statePath(await historyOf(sfn, executions![0]!.executionArn!));
