@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
 import { BodyTooDeepError, camelizeKeys } from '../core/case.js';
+import { DomainError } from '../core/errors.js';
 import { HttpError } from '../core/http-error.js';
 import { logger } from '../core/logger.js';
 
@@ -83,6 +84,10 @@ export const notFound: NotFoundHandler = (c) => c.json({ detail: 'Not Found' }, 
  */
 export const errorHandler: ErrorHandler = (error, c) => {
   if (error instanceof HttpError) return c.json({ detail: error.message }, error.status);
+  // The catalogue's status; a transient AWS failure is answered like any unexpected one (its name is logged).
+  if (error instanceof DomainError && error.status !== 500) {
+    return c.json({ detail: error.message }, error.status);
+  }
   // Thrown while a body is camelized (before zod sees it): a validation failure of the body as a whole.
   if (error instanceof BodyTooDeepError) {
     const detail: ValidationIssue[] = [{ type: 'value_error', loc: ['body'], msg: error.message }];
@@ -91,6 +96,9 @@ export const errorHandler: ErrorHandler = (error, c) => {
   if (error instanceof HTTPException) {
     return c.json({ detail: error.message || 'Bad Request' }, error.status as ContentfulStatusCode);
   }
-  logger.error('Unhandled error', { route: c.req.routePath, error });
+  logger.error('Unhandled error', {
+    route: c.req.routePath,
+    error: error instanceof DomainError ? error.name : error,
+  });
   return c.json({ detail: 'Internal Server Error' }, 500);
 };

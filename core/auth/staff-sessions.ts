@@ -14,7 +14,7 @@ import { documentClient, tableName } from '../aws-clients.js';
 import { epochSeconds, keys } from '../keys.js';
 import { SCOPE_PATTERN, type Scope, type StaffItem } from '../staff/model.js';
 import type { StaffAccess } from '../staff/repository.js';
-import { transact } from '../transact.js';
+import { transact } from '../db.js';
 import {
   SESSION_AUDIENCE,
   SESSION_ISSUER,

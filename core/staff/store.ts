@@ -14,9 +14,9 @@ export const NETWORK_ADMIN: Scope = 'network:admin';
 /** Optimistic attempts before a change of one staff user gives up on concurrent changes of the same user. */
 export const MAX_ATTEMPTS = 6;
 
-import type { TransactItem } from '../transact.js';
+import type { TransactItem } from '../db.js';
 
-export { transact, type TransactItem, type TransactOutcome } from '../transact.js';
+export { transact, type TransactItem, type TransactOutcome } from '../db.js';
 
 /** A short, jittered pause before the next optimistic attempt. */
 export function pause(attempt: number): Promise<void> {

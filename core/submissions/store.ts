@@ -10,7 +10,7 @@ import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/l
 import { documentClient, tableName } from '../aws-clients.js';
 import { dailyAllowanceUpdate, utcDay } from '../daily-allowance.js';
 import { epochSeconds, indexKeys, keys } from '../keys.js';
-import { transact, type TransactItem } from '../transact.js';
+import { transact, type TransactItem } from '../db.js';
 import {
   outcomeStatus,
   submissionExecutionName,
