@@ -27,6 +27,12 @@ export async function referenceDocs(): Promise<Record<string, string>> {
   };
   const formatted: Record<string, string> = {};
   for (const [path, text] of Object.entries(files)) {
+    // The OpenAPI document is written as JSON.stringify writes it (Prettier would take seconds over it; it is in
+    // .prettierignore); the Markdown is formatted as `npm run format` would.
+    if (path.endsWith('.json')) {
+      formatted[path] = text;
+      continue;
+    }
     const filepath = join(repoRoot, path);
     const options = (await resolveConfig(filepath)) ?? {};
     formatted[path] = await format(text, { ...options, filepath });
