@@ -3,7 +3,7 @@
  * `statemachines/`, the settings from `core/settings.ts`, the OpenAPI document from the app. Regenerated here in
  * memory, they must equal the committed files; and the hand-written docs must point at them. No emulator, no Java.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deployParameters } from '../../infra/settings.js';
@@ -45,8 +45,15 @@ describe('the README', () => {
     const pages = [
       'README.md',
       'CONTRIBUTING.md',
-      ...['architecture', 'api', 'deploying', 'decisions'].map((page) => `docs/${page}.md`),
+      ...['docs', 'docs/reference'].flatMap((dir) =>
+        readdirSync(join(repoRoot, dir))
+          .filter((file) => file.endsWith('.md'))
+          .map((file) => `${dir}/${file}`),
+      ),
     ];
+    expect(pages).toEqual(
+      expect.arrayContaining(['docs/architecture.md', 'docs/api.md', 'docs/deploying.md']),
+    );
     for (const page of pages) {
       for (const [, target] of read(page).matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
         if (/^[a-z]+:/.test(target!)) continue;
