@@ -6,9 +6,6 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { settings, type SettingName } from '../core/settings.js';
 import { submissionSettings } from '../core/submissions/settings.js';
-import { duplicateNoticesPerDay, verificationTimeoutSeconds } from '../core/members/settings.js';
-import { relaySettings } from '../core/relay/settings.js';
-import { staffInvitationTimeoutSeconds } from '../core/staff/settings.js';
 
 type Schema = typeof settings;
 
@@ -44,8 +41,8 @@ export function workflowSettingDefaults(): Record<WorkflowSettingName, string> {
 }
 
 /**
- * The environment variables for `settings` (defaults filled in), validated by the same functions that read them at
- * run time, so a bad value fails the synth rather than the first execution.
+ * The environment variables for `values` (defaults filled in), validated by the schema that reads them at run time,
+ * so a bad value fails the synth rather than the first execution.
  */
 export function workflowSettingsEnvironment(values: WorkflowSettings = {}): Record<string, string> {
   const defaults = workflowSettingDefaults();
@@ -53,10 +50,8 @@ export function workflowSettingsEnvironment(values: WorkflowSettings = {}): Reco
   for (const name of workflowSettingNames) {
     env[workflowSettingVariables[name]] = values[name] ?? defaults[name];
   }
-  verificationTimeoutSeconds(env);
-  duplicateNoticesPerDay(env);
-  relaySettings(env);
-  staffInvitationTimeoutSeconds(env);
+  for (const name of workflowSettingNames) settings[name].read(env);
+  // And what no single setting can check: the default site is one of the sites.
   submissionSettings(env);
   return env;
 }
