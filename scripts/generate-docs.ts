@@ -256,6 +256,8 @@ async function openApiJson(): Promise<string> {
 // ---------------------------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
+  // The app logs each request it answers (here, GET /openapi.json); the docs need none of that.
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
   for (const [path, text] of Object.entries(await referenceDocs())) {
     const file = join(repoRoot, path);
     await mkdir(dirname(file), { recursive: true });
