@@ -13,35 +13,21 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient, tableName } from './aws-clients.js';
 import { keys } from './keys.js';
-
-/** Half the shortest link a sign-in email carries (1 hour): see the module comment. */
-const MAX_INTERVAL_SECONDS = 1800;
+import { settings } from './settings.js';
 
 export interface SignInAllowance {
   /** Emails that may go out at once to a principal who had none for a while. */
   burst: number;
-  /** One more email per this many seconds after that. */
+  /** One more email per this many seconds after that (at most half a sign-in link's hour: see the module comment). */
   intervalSeconds: number;
 }
 
+/** `SIGN_IN_EMAIL_BURST` and `SIGN_IN_EMAIL_INTERVAL_SECONDS` (core/settings.ts). */
 export function signInAllowance(env: NodeJS.ProcessEnv = process.env): SignInAllowance {
-  const burst = positiveInteger(env.SIGN_IN_EMAIL_BURST, 3, 'SIGN_IN_EMAIL_BURST');
-  const intervalSeconds = positiveInteger(
-    env.SIGN_IN_EMAIL_INTERVAL_SECONDS,
-    MAX_INTERVAL_SECONDS,
-    'SIGN_IN_EMAIL_INTERVAL_SECONDS',
-  );
-  if (intervalSeconds > MAX_INTERVAL_SECONDS) {
-    throw new Error(`SIGN_IN_EMAIL_INTERVAL_SECONDS must be at most ${MAX_INTERVAL_SECONDS}`);
-  }
-  return { burst, intervalSeconds };
-}
-
-function positiveInteger(raw: string | undefined, fallback: number, name: string): number {
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
-  return value;
+  return {
+    burst: settings.signInEmailBurst.read(env),
+    intervalSeconds: settings.signInEmailIntervalSeconds.read(env),
+  };
 }
 
 /**
