@@ -13,6 +13,8 @@ export const fastTests = [
   'test/core/staff-rules.test.ts',
   'test/core/mailbox.test.ts',
   'test/api/errors.test.ts',
+  'test/core/settings.test.ts',
+  'test/docs/**/*.test.ts',
 ];
 
 export default defineConfig({
