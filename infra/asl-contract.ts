@@ -66,7 +66,7 @@ export function checkTaskContracts(
     const report = (problem: string) => problems.push({ workflow, state: stateName, problem });
     for (const rule of [...(state.Retry ?? []), ...(state.Catch ?? [])]) {
       for (const name of rule.ErrorEquals ?? []) {
-        if (name.startsWith('States.') || name.startsWith('Lambda.')) continue;
+        if (name.startsWith('States.') || name.startsWith('Lambda.') || name.startsWith('Sandbox.')) continue;
         if (!contract.throws.includes(name)) {
           report(`matches error "${name}", which task ${contract.name} does not declare`);
         }
