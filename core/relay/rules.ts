@@ -98,17 +98,17 @@ export function newRelayItem(
 /** The request as a task reads it: it must exist and still be open (closing it removes its recipient's id). */
 export function openRelay(relay: StoredRelay | undefined): RelayItem {
   if (!relay) throw new DomainError('InvalidInput', 'No such relay request');
-  if (relay.recipientId === undefined) {
-    throw new DomainError('InvalidInput', 'The relay request has already ended');
-  }
-  return relay as RelayItem;
+  const { recipientId } = relay;
+  if (recipientId === undefined) throw new DomainError('InvalidInput', 'The relay request has already ended');
+  return { ...relay, recipientId };
 }
 
 /** What the workflow's first step needs; a request that has ended or lost its message is bad input. */
 export function loadableRelay(relay: RelayItem): RelayItem & { message: string } {
   if (relay.outcome) throw new DomainError('InvalidInput', 'The relay request has already ended');
-  if (!relay.message) throw new DomainError('InvalidInput', 'The relay request has no message');
-  return relay as RelayItem & { message: string };
+  const { message } = relay;
+  if (!message) throw new DomainError('InvalidInput', 'The relay request has no message');
+  return { ...relay, message };
 }
 
 // ------------------------------------------------------------------------------------------------ contactability
