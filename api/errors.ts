@@ -1,5 +1,6 @@
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { routePath } from 'hono/route';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
 import { BodyTooDeepError, camelizeKeys } from '../core/case.js';
@@ -96,10 +97,10 @@ export const errorHandler: ErrorHandler = (error, c) => {
     return c.json({ detail }, 422);
   }
   if (error instanceof HTTPException) {
-    return c.json({ detail: error.message || 'Bad Request' }, error.status as ContentfulStatusCode);
+    return c.json({ detail: error.message || 'Bad Request' }, error.status);
   }
   logger.error('Unhandled error', {
-    route: c.req.routePath,
+    route: routePath(c),
     error: error instanceof DomainError ? error.name : error,
   });
   return c.json({ detail: 'Internal Server Error' }, 500);

@@ -48,7 +48,9 @@ export const moderationScript = `"use strict";
     const detail = typeof data === "object" && data !== null ? data.detail : void 0;
     if (typeof detail === "string") return detail;
     if (Array.isArray(detail)) {
-      return detail.map((issue) => issue && issue.msg || "Invalid request").join("; ");
+      return detail.map(
+        (issue) => typeof issue?.msg === "string" && issue.msg || "Invalid request"
+      ).join("; ");
     }
     return "The request failed (HTTP " + status + ").";
   }

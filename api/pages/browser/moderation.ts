@@ -114,7 +114,10 @@ function detailOf(data: unknown, status: number): string {
   if (typeof detail === 'string') return detail;
   if (Array.isArray(detail)) {
     return detail
-      .map((issue: unknown) => (issue && (issue as { msg?: string }).msg) || 'Invalid request')
+      .map(
+        (issue: { msg?: unknown } | null) =>
+          (typeof issue?.msg === 'string' && issue.msg) || 'Invalid request',
+      )
       .join('; ');
   }
   return 'The request failed (HTTP ' + status + ').';
