@@ -15,6 +15,7 @@ export const fastTests = [
   'test/api/errors.test.ts',
   'test/core/settings.test.ts',
   'test/docs/**/*.test.ts',
+  'test/api/page-scripts.test.ts',
 ];
 
 export default defineConfig({
