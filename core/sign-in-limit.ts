@@ -9,9 +9,9 @@
  * the owner's inbox still works for at least half an hour. Callers over the allowance therefore send nothing and
  * answer as usual: the owner signs in with the newest link they have. Counted with conditional writes (race-free).
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient, tableName } from './aws-clients.js';
+import { z } from 'zod';
+import { systemClock } from './clock.js';
+import { updateIf, type Key } from './db.js';
 import { keys } from './keys.js';
 import { settings } from './settings.js';
 
@@ -34,7 +34,7 @@ export function signInAllowance(env: NodeJS.ProcessEnv = process.env): SignInAll
  * Takes one sign-in email from `principal`'s allowance (e.g. `MEMBER#fred_bloggs`); false when none is left, in
  * which case an email went to the principal less than one interval ago.
  */
-export async function takeSignInEmail(principal: string, now = new Date()): Promise<boolean> {
+export async function takeSignInEmail(principal: string, now = systemClock.now()): Promise<boolean> {
   const { burst, intervalSeconds } = signInAllowance();
   const interval = intervalSeconds * 1000;
   const at = now.getTime();
@@ -93,14 +93,14 @@ function expirySeconds(fullAt: number): number {
   return Math.ceil(fullAt / 1000) + 24 * 3600;
 }
 
-async function conditionalUpdate(
-  input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>,
-): Promise<boolean> {
-  try {
-    await documentClient.send(new UpdateCommand({ TableName: tableName(), ...input }));
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+/** The allowance item: only its key is read back; the update's condition does the deciding. */
+const AllowanceItemSchema = z.looseObject({ pk: z.string(), sk: z.string() });
+
+async function conditionalUpdate(input: {
+  Key: Key;
+  UpdateExpression: string;
+  ConditionExpression: string;
+  ExpressionAttributeValues: Record<string, unknown>;
+}): Promise<boolean> {
+  return (await updateIf(AllowanceItemSchema, input)) !== undefined;
 }
