@@ -40,7 +40,7 @@ import {
 export const RegistrationRequestItemSchema = z.looseObject({
   pk: z.string(),
   sk: z.string(),
-  entity: z.literal('registration-request'),
+  entity: z.literal('registration-request').optional(),
   /** Checked against the workflow's input by the task (a mismatch is the workflow's bad input). */
   memberId: z.unknown(),
   /** Validated by the task with `RegistrationSchema` (an invalid one is the workflow's bad input). */
