@@ -8,7 +8,14 @@ import { sfnClient } from '../aws-clients.js';
 import { systemClock } from '../clock.js';
 import { DomainError } from '../errors.js';
 import { epochSeconds } from '../keys.js';
-import { claimLink, getLink, hashLinkToken, markLinkSettled, releaseLinkClaim, type LinkItem } from '../links.js';
+import {
+  claimLink,
+  getLink,
+  hashLinkToken,
+  markLinkSettled,
+  releaseLinkClaim,
+  type LinkItem,
+} from '../links.js';
 import { logger } from '../logger.js';
 import type { MemberItem } from '../members/model.js';
 import { memberRepository } from '../members/repository.js';

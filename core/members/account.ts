@@ -179,7 +179,13 @@ export async function eraseMember(
   for (let attempt = 1; ; attempt += 1) {
     const at = (attempt === 1 ? now : systemClock.now()).toISOString();
     // Only that an erasure happened and when: no member id, no personal data.
-    const audit = { ...keys.audit(at, randomUUID()), entity: 'audit', action: 'member-erased', at, createdAt: at };
+    const audit = {
+      ...keys.audit(at, randomUUID()),
+      entity: 'audit',
+      action: 'member-erased',
+      at,
+      createdAt: at,
+    };
     const outcome = await memberRepository.removeProfile(memberId, emailKey, currentSessionKey, audit);
     if (outcome === 'erased') return true;
     if (outcome === 'already-erased') return false;

@@ -370,11 +370,9 @@ async function updateProfile(
         },
       },
     },
-    ...entries.map(
-      (entry): TransactItem => ({
-        Put: { TableName: tableName(), Item: entry, ConditionExpression: 'attribute_not_exists(pk)' },
-      }),
-    ),
+    ...entries.map((entry): TransactItem => ({
+      Put: { TableName: tableName(), Item: entry, ConditionExpression: 'attribute_not_exists(pk)' },
+    })),
   ]);
   return outcome.ok;
 }
@@ -383,7 +381,12 @@ async function updateProfile(
  * Keeps a submission, attributed to a former member: the name replaced, the email removed, and the submitter id
  * replaced by `pseudonym`. Nothing to do when it is gone or has no submitter block.
  */
-async function anonymizeSubmission(key: ItemKey, pseudonym: string, name: string, now: string): Promise<void> {
+async function anonymizeSubmission(
+  key: ItemKey,
+  pseudonym: string,
+  name: string,
+  now: string,
+): Promise<void> {
   await updateIf(AnyItemSchema, {
     Key: key,
     UpdateExpression:

@@ -52,8 +52,7 @@ export function pendingProfile(reservation: {
     updatedAt: startedAt,
     emailVerifiedAt: null,
     registrationExecution: reservation.executionName,
-    expiresAt:
-      epochSeconds(new Date(startedAt)) + reservation.pendingForSeconds + PENDING_TTL_MARGIN_SECONDS,
+    expiresAt: epochSeconds(new Date(startedAt)) + reservation.pendingForSeconds + PENDING_TTL_MARGIN_SECONDS,
   };
 }
 

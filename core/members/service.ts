@@ -93,7 +93,9 @@ async function emailLoginLink(member: MemberItem, mailer: MemberMailer, now: Dat
     now,
   );
   const email = loginEmail(member, linkUrl(requiredEnv('SITE_URL'), token));
-  await mailer.send(member.email, email).catch((error: unknown) => emailUnavailable(error, 'Login email not sent'));
+  await mailer
+    .send(member.email, email)
+    .catch((error: unknown) => emailUnavailable(error, 'Login email not sent'));
 }
 
 /**

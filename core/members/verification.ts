@@ -82,11 +82,12 @@ export async function emailVerification(
   const principal = addressPrincipal(member.email);
   if (!(await takeSignInEmail(principal, deps.now))) return { sent: false, reason: 'address-allowance-used' };
   // Nothing reached the address: a retry of the task (or a later resend) may have the email back.
-  const outcome = await (owner ? noticeOwner(owner, member, deps) : sendVerificationLink(member, validUntil, deps))
-    .catch(async (error: unknown) => {
-      await returnSignInEmail(principal);
-      throw error;
-    });
+  const outcome = await (
+    owner ? noticeOwner(owner, member, deps) : sendVerificationLink(member, validUntil, deps)
+  ).catch(async (error: unknown) => {
+    await returnSignInEmail(principal);
+    throw error;
+  });
   if (!outcome.sent) await returnSignInEmail(principal);
   return outcome;
 }

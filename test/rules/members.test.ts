@@ -93,7 +93,11 @@ describe('verification links', () => {
   });
 
   it('are resent only after the workflow stored its task token and before its wait ends', () => {
-    const waiting = { ...pending, verificationTaskToken: 't', verificationValidUntil: '2026-03-01T12:00:01.000Z' };
+    const waiting = {
+      ...pending,
+      verificationTaskToken: 't',
+      verificationValidUntil: '2026-03-01T12:00:01.000Z',
+    };
     expect(canResendVerification(waiting, now)).toBe(true);
     expect(canResendVerification(waiting, new Date('2026-03-01T12:00:01.000Z'))).toBe(false);
     expect(canResendVerification({ ...waiting, verificationTaskToken: undefined }, now)).toBe(false);

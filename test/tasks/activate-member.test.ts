@@ -36,7 +36,11 @@ describe('activate-member', () => {
   beforeEach(() => {
     members = fakeMembers();
     members.profiles.set('fred', pending('fred', 'Fred@Example.org', 'reg-fred'));
-    members.requests.set('reg-fred', { ...keys.registrationRequest('reg-fred'), memberId: 'fred', registration: {} });
+    members.requests.set('reg-fred', {
+      ...keys.registrationRequest('reg-fred'),
+      memberId: 'fred',
+      registration: {},
+    });
     task = handler.with({ members: members.repository, clock: fixedClock(now) });
   });
 

@@ -92,7 +92,10 @@ export function fakeMembers(): FakeMembers {
         updatedAt: now,
         ...indexKeys.activeMember(pending.id),
       });
-      addresses.set(normalizeEmail(pending.email), { memberId: pending.id, registrationExecution: executionName });
+      addresses.set(normalizeEmail(pending.email), {
+        memberId: pending.id,
+        registrationExecution: executionName,
+      });
       return 'activated';
     },
     submissionsUnder: async (submitterId) =>
@@ -116,7 +119,10 @@ export function fakeMembers(): FakeMembers {
       }
       const memberId = key.pk.slice('MEMBER#'.length);
       const member = profiles.get(memberId);
-      if (key.sk === keys.member(memberId).sk && (!member || member.registrationExecution === executionName)) {
+      if (
+        key.sk === keys.member(memberId).sk &&
+        (!member || member.registrationExecution === executionName)
+      ) {
         profiles.delete(memberId);
       }
     },

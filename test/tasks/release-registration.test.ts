@@ -33,7 +33,11 @@ describe('release-registration', () => {
     for (const entry of applyConsent('fred', undefined, consent, startedAt, 'registration').entries) {
       members.consent.set(`${entry.pk}/${entry.sk}`, entry);
     }
-    members.requests.set('reg-fred', { ...keys.registrationRequest('reg-fred'), memberId: 'fred', registration: {} });
+    members.requests.set('reg-fred', {
+      ...keys.registrationRequest('reg-fred'),
+      memberId: 'fred',
+      registration: {},
+    });
     task = handler.with({ members: members.repository });
   });
 
@@ -47,9 +51,15 @@ describe('release-registration', () => {
   });
 
   it('never touches an active member or another execution’s registration (only forgets the request)', async () => {
-    members.addresses.set(normalizeEmail('fred@example.org'), { memberId: 'fred', registrationExecution: 'reg-1' });
+    members.addresses.set(normalizeEmail('fred@example.org'), {
+      memberId: 'fred',
+      registrationExecution: 'reg-1',
+    });
     const input = { memberId: 'fred', executionName: 'reg-other', requestId: 'reg-fred' };
-    expect(await task(input)).toEqual({ released: false, reason: 'not this execution’s pending registration' });
+    expect(await task(input)).toEqual({
+      released: false,
+      reason: 'not this execution’s pending registration',
+    });
     expect(members.profiles.get('fred')).toEqual(pending);
     expect(members.consent.size).toBe(4);
     expect(members.addresses.size).toBe(1);
