@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { systemClock } from '../clock.js';
-import type { Item } from '../db.js';
+import { parseItem, type Item } from '../db.js';
 import { DomainError } from '../errors.js';
 import { keys, type ItemKey } from '../keys.js';
 import { memberRelayKey } from '../relay/model.js';
@@ -118,7 +118,7 @@ export async function exportMember(member: MemberItem): Promise<MemberExport> {
     member,
     consentLedger: partition
       .filter((item) => item.sk.startsWith(keys.consentPrefix))
-      .map((item) => ConsentLedgerEntrySchema.parse(item)),
+      .map((item) => parseItem(ConsentLedgerEntrySchema, item, { pk: item.pk, sk: item.sk })),
     sessions: partition.filter((item) => String(item.sk).startsWith(keys.sessionPrefix)).map(sessionSummary),
     submissions: submissions.map(withoutKeys),
   };

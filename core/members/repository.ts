@@ -15,6 +15,7 @@ import {
   claimOnce,
   deleteItem,
   getItem,
+  parseItem,
   putIfAbsent,
   putItem,
   queryAll,
@@ -316,7 +317,7 @@ async function listActiveMembers(): Promise<MemberItem[]> {
   });
   return items
     .filter((item) => item.entity === 'member')
-    .map((item) => MemberItemSchema.parse(item))
+    .map((item) => parseItem(MemberItemSchema, item, { pk: String(item.pk), sk: String(item.sk) }))
     .filter((member) => member.status === 'active');
 }
 
