@@ -3,10 +3,11 @@
  * table never holds a usable token; the item says what the link is for and for whom, and expires by TTL.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import { documentClient, tableName } from './aws-clients.js';
-import { rethrowAwsError } from './errors.js';
+import { systemClock } from './clock.js';
+import { getItem, putIfAbsent, updateIf } from './db.js';
 import { epochSeconds, keys } from './keys.js';
 
 /**
@@ -15,42 +16,51 @@ import { epochSeconds, keys } from './keys.js';
  * accepts a staff invitation and `staff-login` signs a staff user in: for both, `memberId` holds the staff id (and
  * an invitation link names its execution, so a link from an earlier invitation cannot answer a later one).
  */
-export type LinkPurpose =
-  'verify' | 'login' | 'student-contact' | 'relay-report' | 'staff-invite' | 'staff-login';
+export const LinkPurposeSchema = z.enum([
+  'verify',
+  'login',
+  'student-contact',
+  'relay-report',
+  'staff-invite',
+  'staff-login',
+]);
+export type LinkPurpose = z.infer<typeof LinkPurposeSchema>;
 
-export interface LinkItem {
-  pk: string;
-  sk: string;
-  entity: 'link';
-  purpose: LinkPurpose;
-  memberId: string;
+/** The link item, `LINK#<sha256 of the token>` / `LINK`. Loose: a read-modify-write keeps what it does not name. */
+export const LinkItemSchema = z.looseObject({
+  pk: z.string(),
+  sk: z.string(),
+  entity: z.literal('link'),
+  purpose: LinkPurposeSchema,
+  memberId: z.string(),
   /**
    * `verify` and `login` links: the `uid` of the profile they were issued for. Redemption refuses a link whose
    * profile is not that one any more (erased, and perhaps the id registered again by someone else).
    */
-  memberUid?: string;
-  createdAt: string;
+  memberUid: z.string().optional(),
+  createdAt: z.string(),
   /** ISO time after which the link is refused (the TTL deletes it some time later). */
-  validUntil: string;
-  expiresAt: number;
+  validUntil: z.string(),
+  expiresAt: z.number(),
   /** Set when redeemed: a link works once. */
-  redeemedAt?: string;
+  redeemedAt: z.string().optional(),
   /** Who holds the redemption (see `claimLink`), so only that use can release it. */
-  claimId?: string;
+  claimId: z.string().optional(),
   /** The session the redemption created (for lumina-era sites that keep using the link token as Bearer). */
-  sessionId?: string;
+  sessionId: z.string().optional(),
   /** Relay links: the relay request they belong to. */
-  relayId?: string;
+  relayId: z.string().optional(),
   /** Staff invitation links: the invitation execution that issued them (`StaffItem.invitationExecution`). */
-  invitationExecution?: string;
+  invitationExecution: z.string().optional(),
   /**
    * Staff invitation links: the acceptance time this link answered the invitation with (the user's `activatedAt`
    * once active). Kept when a claim is released, so only this link's retry signs the activated user in.
    */
-  acceptedAt?: string;
+  acceptedAt: z.string().optional(),
   /** Set when the redemption has finished (its session exists, or it was refused): nobody need wait for it. */
-  settledAt?: string;
-}
+  settledAt: z.string().optional(),
+});
+export type LinkItem = z.infer<typeof LinkItemSchema>;
 
 /** Link tokens are 43 url-safe characters, unlike the JWT session tokens (three dot-separated parts). */
 export const LINK_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
@@ -59,15 +69,35 @@ export function hashLinkToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
+/** The link item for a token (strongly consistent), parsed; `undefined` for a malformed or unknown token. */
+export async function getLink(token: string): Promise<LinkItem | undefined> {
+  if (!LINK_TOKEN_PATTERN.test(token)) return undefined;
+  return getItem(LinkItemSchema, keys.link(hashLinkToken(token)));
+}
+
+/**
+ * Marks a redemption finished, if `sessionId`'s use still holds the link: a parallel request holding the same link
+ * token stops waiting for its session. False when another use holds it.
+ */
+export async function markLinkSettled(token: string, sessionId: string, now: Date): Promise<boolean> {
+  const settled = await updateIf(LinkItemSchema, {
+    Key: keys.link(hashLinkToken(token)),
+    UpdateExpression: 'SET settledAt = :now',
+    ConditionExpression: 'sessionId = :sid',
+    ExpressionAttributeValues: { ':sid': sessionId, ':now': now.toISOString() },
+  });
+  return settled !== undefined;
+}
+
 /** Creates a link token for a member and returns it; the caller puts it in an email, never in a log. */
 export async function issueLinkToken(
   memberId: string,
   purpose: LinkPurpose,
   validForSeconds: number,
   extra: { relayId?: string; invitationExecution?: string; memberUid?: string } = {},
+  now: Date = systemClock.now(),
 ) {
   const token = randomBytes(32).toString('base64url');
-  const now = new Date();
   const validUntil = new Date(now.getTime() + validForSeconds * 1000);
   const item: LinkItem = {
     ...keys.link(hashLinkToken(token)),
@@ -80,13 +110,8 @@ export async function issueLinkToken(
     expiresAt: epochSeconds(validUntil) + 24 * 3600,
     ...extra,
   };
-  try {
-    await documentClient.send(
-      new PutCommand({ TableName: tableName(), Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
-    );
-  } catch (error) {
-    rethrowAwsError(error);
-  }
+  // 32 random bytes: a collision would be a broken random source, never a retry.
+  if (!(await putIfAbsent(item)).written) throw new Error('A new link token collided with an existing one');
   return { token, validUntil: item.validUntil };
 }
 
@@ -108,30 +133,22 @@ export async function claimLink(
   fields: Record<string, string | number> = {},
 ): Promise<boolean> {
   const extra = Object.keys(fields);
-  try {
-    await documentClient.send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: keys.link(hashLinkToken(token)),
-        UpdateExpression: [
-          'SET redeemedAt = :now, claimId = :claim, updatedAt = :now',
-          ...extra.map((_, index) => `#f${index} = :f${index}`),
-        ].join(', '),
-        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(redeemedAt)',
-        ExpressionAttributeNames:
-          extra.length > 0 ? Object.fromEntries(extra.map((name, i) => [`#f${i}`, name])) : undefined,
-        ExpressionAttributeValues: {
-          ':now': now.toISOString(),
-          ':claim': claimId,
-          ...Object.fromEntries(extra.map((name, i) => [`:f${i}`, fields[name]])),
-        },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+  const claimed = await updateIf(LinkItemSchema, {
+    Key: keys.link(hashLinkToken(token)),
+    UpdateExpression: [
+      'SET redeemedAt = :now, claimId = :claim, updatedAt = :now',
+      ...extra.map((_, index) => `#f${index} = :f${index}`),
+    ].join(', '),
+    ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(redeemedAt)',
+    ExpressionAttributeNames:
+      extra.length > 0 ? Object.fromEntries(extra.map((name, i) => [`#f${i}`, name])) : undefined,
+    ExpressionAttributeValues: {
+      ':now': now.toISOString(),
+      ':claim': claimId,
+      ...Object.fromEntries(extra.map((name, i) => [`:f${i}`, fields[name]])),
+    },
+  });
+  return claimed !== undefined;
 }
 
 /**
@@ -159,7 +176,7 @@ export async function releaseLinkClaim(
         names.length > 0 ? Object.fromEntries(names.map((name, i) => [`#n${i}`, name])) : undefined,
       ExpressionAttributeValues: {
         ':claim': claimId,
-        ':now': new Date().toISOString(),
+        ':now': systemClock.now().toISOString(),
         ...Object.fromEntries(restored.map((name, i) => [`:r${i}`, restore[name]])),
       },
     }),

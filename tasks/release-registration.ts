@@ -4,88 +4,33 @@
  * conditional on belonging to this execution's pending registration: an active member or someone else's
  * registration is never touched. Safe to repeat.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { documentClient, tableName } from '../core/aws-clients.js';
-import { WorkflowTaskError, rethrowAwsError, taskErrors } from '../core/errors.js';
 import { keys } from '../core/keys.js';
-import { MemberIdSchema, type MemberItem } from '../core/members/model.js';
-import { deleteRegistrationRequest } from '../core/members/registration-request.js';
-import { parseTaskInput } from '../core/task-input.js';
+import { MemberIdSchema } from '../core/members/model.js';
+import { memberRepository } from '../core/members/repository.js';
+import { isPendingRegistrationOf } from '../core/members/rules.js';
+import { defineTask } from './define-task.js';
 
-const InputSchema = z.object({
-  memberId: MemberIdSchema,
-  executionName: z.string().min(1),
-  requestId: z.string().min(1),
-});
-
-export const handler = async (event: unknown) => {
-  const { memberId, executionName, requestId } = parseTaskInput(InputSchema, event);
-  // Whatever else happens, the request's personal details are no longer needed.
-  await deleteRegistrationRequest(requestId);
-  try {
-    const found = await documentClient.send(
-      new GetCommand({ TableName: tableName(), Key: keys.member(memberId) }),
-    );
-    const member = found.Item as MemberItem | undefined;
-    const ours = member?.status === 'pending' && member.registrationExecution === executionName;
-    if (member && !ours) return { released: false, reason: 'not this execution’s pending registration' };
-    if (member) {
-      await deleteOwned(keys.memberEmail(member.email), executionName);
-      await deleteConsentEntries(memberId);
-      await deleteOwned(keys.member(memberId), executionName);
+export const handler = defineTask({
+  name: 'release-registration',
+  input: z.object({
+    memberId: MemberIdSchema,
+    executionName: z.string().min(1),
+    requestId: z.string().min(1),
+  }),
+  output: z.object({ released: z.boolean(), reason: z.string().optional() }),
+  dependencies: { members: memberRepository },
+  async run({ memberId, executionName, requestId }, { members }) {
+    // Whatever else happens, the request's personal details are no longer needed.
+    await members.deleteRegistrationRequest(requestId);
+    const member = await members.getMember(memberId);
+    if (!member) return { released: true };
+    if (!isPendingRegistrationOf(member, executionName)) {
+      return { released: false, reason: 'not this execution’s pending registration' };
     }
+    await members.deleteIfRegistrationOwns(keys.memberEmail(member.email), executionName);
+    await members.deleteConsentEntries(memberId);
+    await members.deleteIfRegistrationOwns(keys.member(memberId), executionName);
     return { released: true };
-  } catch (error) {
-    rethrowAwsError(error);
-  }
-};
-
-async function deleteOwned(key: { pk: string; sk: string }, executionName: string): Promise<void> {
-  try {
-    await documentClient.send(
-      new DeleteCommand({
-        TableName: tableName(),
-        Key: key,
-        ConditionExpression: 'attribute_not_exists(pk) OR registrationExecution = :execution',
-        ExpressionAttributeValues: { ':execution': executionName },
-      }),
-    );
-  } catch (error) {
-    // Held by another registration (e.g. the address item of someone else): not ours to delete.
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
-}
-
-/** A pending member has only its registration's consent entries. */
-async function deleteConsentEntries(memberId: string): Promise<void> {
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await documentClient.send(
-      new QueryCommand({
-        TableName: tableName(),
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :consent)',
-        ExpressionAttributeValues: { ':pk': keys.memberPartition(memberId), ':consent': keys.consentPrefix },
-        ProjectionExpression: 'pk, sk',
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    const items = page.Items ?? [];
-    for (let index = 0; index < items.length; index += 25) {
-      const result = await documentClient.send(
-        new BatchWriteCommand({
-          RequestItems: {
-            [tableName()]: items.slice(index, index + 25).map((item) => ({
-              DeleteRequest: { Key: { pk: item.pk, sk: item.sk } },
-            })),
-          },
-        }),
-      );
-      const unprocessed = Object.values(result.UnprocessedItems ?? {}).flat().length;
-      if (unprocessed > 0)
-        throw new WorkflowTaskError(taskErrors.retryable, `${unprocessed} deletes unprocessed`);
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-}
+  },
+});

@@ -7,65 +7,39 @@
  * a registered address must look, from the outside, exactly like one naming a free address (finding 7).
  */
 import { randomUUID } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { documentClient, tableName } from '../core/aws-clients.js';
-import { WorkflowTaskError, rethrowAwsError, taskErrors } from '../core/errors.js';
-import { epochSeconds, keys } from '../core/keys.js';
-import { applyConsent } from '../core/members/consent.js';
-import type { MemberItem } from '../core/members/model.js';
+import { DomainError } from '../core/errors.js';
+import { memberMessages } from '../core/members/messages.js';
 import { RegistrationStartSchema, loadRegistrationRequest } from '../core/members/registration-request.js';
-import { parseTaskInput } from '../core/task-input.js';
+import { memberRepository } from '../core/members/repository.js';
+import { pendingProfile } from '../core/members/rules.js';
+import { defineTask } from './define-task.js';
 
-const InputSchema = RegistrationStartSchema.extend({
-  executionName: z.string().min(1),
-  startedAt: z.iso.datetime(),
-  pendingForSeconds: z.number().int().positive(),
-});
-
-/** The pending item outlives the workflow's own wait by a day: the TTL only cleans up if the workflow never did. */
-const TTL_MARGIN_SECONDS = 24 * 3600;
-
-export const handler = async (event: unknown) => {
-  const input = parseTaskInput(InputSchema, event);
-  const { memberId, executionName, startedAt } = input;
-  const registration = await loadRegistrationRequest(input);
-  const profile: MemberItem = {
-    ...keys.member(memberId),
-    entity: 'member',
-    id: memberId,
-    uid: randomUUID(),
-    status: 'pending',
-    fullName: registration.fullName,
-    email: registration.email,
-    phone: null,
-    yearOfGraduation: registration.yearOfGraduation,
-    consent: applyConsent(memberId, undefined, registration.consent, startedAt, 'registration').state,
-    anonymousIds: [registration.anonymousId],
-    registeredAt: startedAt,
-    createdAt: startedAt,
-    updatedAt: startedAt,
-    emailVerifiedAt: null,
-    registrationExecution: executionName,
-    expiresAt: epochSeconds(new Date(startedAt)) + input.pendingForSeconds + TTL_MARGIN_SECONDS,
-  };
-  try {
-    await documentClient.send(
-      new PutCommand({
-        TableName: tableName(),
-        Item: profile,
-        ConditionExpression: 'attribute_not_exists(pk)',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }),
-    );
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) {
-      // A retry of this execution after its write succeeded: the reservation is ours.
-      if (error.Item?.registrationExecution?.S === executionName) return { reserved: true };
-      throw new WorkflowTaskError(taskErrors.memberAlreadyExists, 'Member already exists');
+export const handler = defineTask({
+  name: 'reserve-member',
+  input: RegistrationStartSchema.extend({
+    executionName: z.string().min(1),
+    startedAt: z.iso.datetime(),
+    pendingForSeconds: z.number().int().positive(),
+  }),
+  output: z.object({ reserved: z.boolean() }),
+  throws: ['MemberAlreadyExists'],
+  dependencies: { members: memberRepository, newUid: (): string => randomUUID() },
+  async run(input, { members, newUid }) {
+    const registration = await loadRegistrationRequest(input, members);
+    const profile = pendingProfile({
+      memberId: input.memberId,
+      uid: newUid(),
+      registration,
+      executionName: input.executionName,
+      startedAt: input.startedAt,
+      pendingForSeconds: input.pendingForSeconds,
+    });
+    const outcome = await members.reserveMember(profile);
+    // A retry of this execution after its write succeeded: the reservation is ours.
+    if (!outcome.reserved && outcome.heldBy !== input.executionName) {
+      throw new DomainError('MemberAlreadyExists', memberMessages.alreadyExists);
     }
-    rethrowAwsError(error);
-  }
-  return { reserved: true };
-};
+    return { reserved: true };
+  },
+});

@@ -5,66 +5,36 @@
  * workflow waits until the link is redeemed or the wait times out. The token and the link are credentials: they go
  * into the table (the link only as a hash) and the email, never into a log.
  */
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
-import { documentClient, tableName } from '../core/aws-clients.js';
-import { WorkflowTaskError, rethrowAwsError, taskErrors } from '../core/errors.js';
-import { keys } from '../core/keys.js';
-import { MemberIdSchema, type MemberItem } from '../core/members/model.js';
+import { MemberIdSchema } from '../core/members/model.js';
+import { memberRepository } from '../core/members/repository.js';
+import { noPendingRegistration, verificationValidUntil } from '../core/members/rules.js';
 import { emailVerification } from '../core/members/verification.js';
-import { parseTaskInput } from '../core/task-input.js';
+import { defineTask } from './define-task.js';
 
-const InputSchema = z.object({
-  memberId: MemberIdSchema,
-  executionName: z.string().min(1),
-  taskToken: z.string().min(1).max(2048),
-  validForSeconds: z.number().int().positive(),
+export const handler = defineTask({
+  name: 'send-verification-email',
+  input: z.object({
+    memberId: MemberIdSchema,
+    executionName: z.string().min(1),
+    taskToken: z.string().min(1).max(2048),
+    validForSeconds: z.number().int().positive(),
+  }),
+  output: z.union([
+    z.object({ sent: z.enum(['link', 'owner-notice']), messageId: z.string() }),
+    z.object({ sent: z.literal(false), reason: z.string() }),
+  ]),
+  dependencies: { members: memberRepository },
+  async run({ memberId, executionName, taskToken, validForSeconds }, { members, mailer, clock }) {
+    const now = clock.now();
+    const validUntil = verificationValidUntil(now, validForSeconds);
+    // Only the pending registration of this execution may take the token (never an active member's profile).
+    const member = await members.storeVerificationTaskToken(memberId, executionName, {
+      taskToken,
+      validUntil,
+      now: now.toISOString(),
+    });
+    if (!member) throw noPendingRegistration();
+    return emailVerification(member, validUntil, true, { members, mailer, now });
+  },
 });
-
-export const handler = async (event: unknown) => {
-  const { memberId, executionName, taskToken, validForSeconds } = parseTaskInput(InputSchema, event);
-  const validUntil = new Date(Date.now() + validForSeconds * 1000).toISOString();
-  const member = await storeTaskToken(memberId, executionName, taskToken, validUntil);
-  try {
-    const outcome = await emailVerification(member, validUntil, true);
-    return outcome.sent ? { sent: outcome.sent, messageId: outcome.messageId } : outcome;
-  } catch (error) {
-    rethrowAwsError(error);
-  }
-};
-
-/** Only the pending registration of this execution may take the token (never an active member's profile). */
-async function storeTaskToken(
-  memberId: string,
-  executionName: string,
-  taskToken: string,
-  validUntil: string,
-): Promise<MemberItem> {
-  try {
-    const result = await documentClient.send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: keys.member(memberId),
-        UpdateExpression:
-          'SET verificationTaskToken = :token, verificationValidUntil = :validUntil, updatedAt = :now',
-        ConditionExpression: '#status = :pending AND registrationExecution = :execution',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':token': taskToken,
-          ':validUntil': validUntil,
-          ':now': new Date().toISOString(),
-          ':pending': 'pending',
-          ':execution': executionName,
-        },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return result.Attributes as MemberItem;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) {
-      throw new WorkflowTaskError(taskErrors.invalidInput, 'No pending registration for this execution');
-    }
-    rethrowAwsError(error);
-  }
-}

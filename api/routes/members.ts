@@ -4,22 +4,14 @@
  * the registration workflow, which reserves the id, emails the link and, once the address is verified, takes the
  * address for the member.
  */
-import { createHash } from 'node:crypto';
-import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
-import { sfnClient } from '../../core/aws-clients.js';
 import { camelizeKeys } from '../../core/case.js';
-import { requiredEnv, stateMachineArnVariable } from '../../core/config.js';
-import { renderEmail } from '../../core/email/render.js';
-import { sendEmail } from '../../core/email/send.js';
-import { WorkflowTaskError, taskErrors } from '../../core/errors.js';
-import { issueLinkToken, linkUrl } from '../../core/links.js';
-import { logger } from '../../core/logger.js';
+import { systemClock } from '../../core/clock.js';
+import { DomainError } from '../../core/errors.js';
 import {
-  ConcurrentChangeError,
   consentLedger,
   eraseMember,
   exportMember,
@@ -27,6 +19,7 @@ import {
   listActiveMembers,
   updateProfile,
 } from '../../core/members/account.js';
+import { memberMessages } from '../../core/members/messages.js';
 import {
   ConsentSchema,
   MemberIdSchema,
@@ -37,35 +30,22 @@ import {
   toPrivateMember,
   type MemberItem,
   type PrivateMember,
-  type RegistrationRequest,
 } from '../../core/members/model.js';
-import { stableStringify } from '../../core/stable-json.js';
-import { keys, normalizeEmail } from '../../core/keys.js';
+import { requireActiveMember } from '../../core/members/rules.js';
+import { register, requestLoginLink } from '../../core/members/service.js';
+import { normalizeEmail } from '../../core/keys.js';
 import { isNetworkAdminEmail, networkAdminEmails } from '../../core/staff/network-admins.js';
 import { authenticate, requireMember } from '../auth/middleware.js';
 import { authMessages, type AuthVariables } from '../auth/contract.js';
 import { authenticateStaff, staffWithScope } from '../auth/staff-middleware.js';
-import { HttpError, validationErrorHook } from '../errors.js';
+import { validationErrorHook } from '../errors.js';
 import { ErrorSchema, ValidationErrorSchema, json } from '../openapi-shapes.js';
-import { returnSignInEmail, takeSignInEmail } from '../../core/sign-in-limit.js';
-import { storeRegistrationRequest } from '../../core/members/registration-request.js';
-import { emailVerification } from '../../core/members/verification.js';
 
 type MemberEnv = { Variables: AuthVariables };
 
-export const memberMessages = {
-  notFound: 'Member not found',
-  alreadyExists: 'Member already exists',
-  cannotRead: 'You cannot read another member',
-  cannotUpdate: 'You cannot update another member',
-  cannotDelete: 'You cannot delete another member',
-  concurrentChange: 'The member was changed by another request; reload it and try again',
-  emailUnavailable: 'The email could not be sent; please try again later',
-  tooLarge: 'Request body too large',
-} as const;
+export { memberMessages };
+export { LOGIN_LINK_VALID_SECONDS, registrationExecutionName } from '../../core/members/service.js';
 
-/** A login link is valid for an hour (lumina's link was a 90-day session token). */
-export const LOGIN_LINK_VALID_SECONDS = 3600;
 const MAX_BODY_BYTES = 16 * 1024;
 
 // ------------------------------------------------------------------------------------------------ schemas
@@ -167,7 +147,7 @@ const selfErrors = (forbidden: string) => ({
 const selfOnly = (message: string): MiddlewareHandler<MemberEnv> =>
   createMiddleware<MemberEnv>(async (c, next) => {
     const { member } = requireMember(c);
-    if (member.id !== c.req.param('id')) throw new HttpError(403, message);
+    if (member.id !== c.req.param('id')) throw new DomainError('Forbidden', message);
     await next();
   });
 
@@ -327,100 +307,6 @@ const exportRoute = createRoute({
   responses: { 200: json(MemberExportSchema, 'The export'), ...selfErrors(memberMessages.cannotRead) },
 });
 
-// ------------------------------------------------------------------------------------------------ registration
-
-/** Step Functions execution names: at most 80 of `[A-Za-z0-9_-]`. */
-const MAX_EXECUTION_NAME = 80;
-/** Room left for the `-<epoch seconds>` suffix of a repeated registration. */
-const RETRY_SUFFIX_LENGTH = 11;
-
-/**
- * `reg-<id>-<first 16 hex of sha256(input)>`: the same request (a double click, a client retry) names the same
- * execution, which StartExecution returns again while it runs. Ids too long to fit are shortened; the hash covers
- * the full id, so names still differ.
- */
-export function registrationExecutionName(memberId: string, input: string): string {
-  const hash = createHash('sha256').update(input).digest('hex').slice(0, 16);
-  const room = MAX_EXECUTION_NAME - RETRY_SUFFIX_LENGTH - 'reg-'.length - 1 - hash.length;
-  return `reg-${memberId.slice(0, room)}-${hash}`;
-}
-
-async function startRegistration(request: RegistrationRequest): Promise<void> {
-  const stateMachineArn = requiredEnv(stateMachineArnVariable('registration'));
-  // The name comes from the whole request, so a double click or a client retry is the same execution; the
-  // execution itself carries only ids (its input and history are kept for 90 days, out of an erasure's reach).
-  const name = registrationExecutionName(request.memberId, stableStringify(request));
-  const start = async (requestId: string) => {
-    await storeRegistrationRequest(requestId, request.memberId, request.registration);
-    const input = stableStringify({ memberId: request.memberId, requestId });
-    await sfnClient.send(new StartExecutionCommand({ stateMachineArn, name: requestId, input }));
-  };
-  try {
-    await start(name);
-  } catch (error) {
-    if (!(error instanceof Error) || error.name !== 'ExecutionAlreadyExists') throw error;
-    // The same body was used by an earlier registration that has finished (expired, say): a fresh execution.
-    await start(`${name}-${Math.floor(Date.now() / 1000)}`);
-  }
-}
-
-// ------------------------------------------------------------------------------------------------ handlers
-
-async function activeMember(memberId: string): Promise<MemberItem> {
-  const member = await getMember(memberId);
-  // Pending registrations look exactly like unknown ids: nobody can probe unverified addresses.
-  if (!member || member.status !== 'active') throw new HttpError(404, memberMessages.notFound);
-  return member;
-}
-
-async function emailLoginLink(member: MemberItem): Promise<void> {
-  const siteUrl = requiredEnv('SITE_URL');
-  const { token } = await issueLinkToken(member.id, 'login', LOGIN_LINK_VALID_SECONDS, {
-    memberUid: member.uid,
-  });
-  const email = renderEmail({
-    subject: 'Your login link for the New Theatre alumni site',
-    greeting: `Hello ${member.fullName},`,
-    paragraphs: [
-      'Someone (hopefully you) asked to log in to the New Theatre alumni site with this email address.',
-      'If it was not you, ignore this email: nothing happens unless the link is followed.',
-    ],
-    action: { label: 'Log in', url: linkUrl(siteUrl, token) },
-    footnote: 'The link works once and is valid for 1 hour.',
-  });
-  try {
-    await sendEmail(member.email, email);
-  } catch (error) {
-    if (error instanceof WorkflowTaskError && error.name === taskErrors.retryable) {
-      logger.warn('Login email not sent', { error: error.name, reason: error.message });
-      throw new HttpError(503, memberMessages.emailUnavailable);
-    }
-    throw error;
-  }
-}
-
-/**
- * lumina's way to resend a registration's link: `POST /member/{id}/login` for a registration still waiting. A new
- * link replaces the earlier one (which stops working), valid until the registration's wait ends; or nothing, when
- * the workflow has not yet sent its own first email or the address is an active member's. The answer is the same
- * "OK" in every case, as for an active member: it tells nobody more than `POST /member/{id}`'s 409 does.
- */
-async function resendVerification(member: MemberItem): Promise<boolean> {
-  if (!member.verificationTaskToken || !member.verificationValidUntil) return false;
-  if (Date.parse(member.verificationValidUntil) <= Date.now()) return false;
-  try {
-    const outcome = await emailVerification(member, member.verificationValidUntil, false);
-    if (!outcome.sent) logger.info('Verification link not resent', { reason: outcome.reason });
-    return outcome.sent !== false;
-  } catch (error) {
-    if (error instanceof WorkflowTaskError && error.name === taskErrors.retryable) {
-      logger.warn('Verification email not resent', { reason: error.message });
-      throw new HttpError(503, memberMessages.emailUnavailable);
-    }
-    throw error;
-  }
-}
-
 /** Registers the member routes on the app. */
 export function registerMemberRoutes(app: OpenAPIHono): void {
   const members = new OpenAPIHono<MemberEnv>({ defaultHook: validationErrorHook });
@@ -438,28 +324,22 @@ export function registerMemberRoutes(app: OpenAPIHono): void {
   members.openapi(getMemberRoute, async (c) => c.json(await privateProfile(requireMember(c).member), 200));
 
   members.openapi(checkRoute, async (c) => {
-    const member = await activeMember(c.req.valid('param').id);
+    const member = requireActiveMember(await getMember(c.req.valid('param').id));
     return c.json({ id: member.id, maskedEmail: maskEmail(member.email) }, 200);
   });
 
   members.openapi(registerRoute, async (c) => {
     const { id } = c.req.valid('param');
-    const registration = c.req.valid('json');
-    if (await getMember(id)) throw new HttpError(409, memberMessages.alreadyExists);
-    await startRegistration({ memberId: id, registration });
+    await register({ memberId: id, registration: c.req.valid('json') }, systemClock.now());
     return c.json('OK' as const, 200);
   });
 
   members.openapi(updateRoute, async (c) => {
     const { member } = requireMember(c);
     const { phone, consent } = c.req.valid('json');
-    try {
-      const updated = await updateProfile(member, { phone, consent });
-      return c.json(await privateProfile(updated), 200);
-    } catch (error) {
-      if (error instanceof ConcurrentChangeError) throw new HttpError(409, memberMessages.concurrentChange);
-      throw error;
-    }
+    // A concurrent change is ConcurrentChangeError: 409 `memberMessages.concurrentChange`.
+    const updated = await updateProfile(member, { phone, consent }, systemClock.now());
+    return c.json(await privateProfile(updated), 200);
   });
 
   members.openapi(deleteRoute, async (c) => {
@@ -469,22 +349,7 @@ export function registerMemberRoutes(app: OpenAPIHono): void {
   });
 
   members.openapi(loginRoute, async (c) => {
-    const member = await getMember(c.req.valid('param').id);
-    if (!member) throw new HttpError(404, memberMessages.notFound);
-    // Anyone may ask (lumina's contract): an allowance keeps that from flooding the member's inbox. Over it,
-    // nothing is sent and the answer is the same: a link went out less than one allowance interval ago and
-    // still works, so a stranger using the allowance up does not keep the member from signing in.
-    const principal = keys.memberPartition(member.id);
-    if (await takeSignInEmail(principal)) {
-      try {
-        if (member.status === 'active') await emailLoginLink(member);
-        // Nothing went out (no link to resend yet, the address's own allowance used up): nothing to count.
-        else if (!(await resendVerification(member))) await returnSignInEmail(principal);
-      } catch (error) {
-        await returnSignInEmail(principal);
-        throw error;
-      }
-    }
+    await requestLoginLink(c.req.valid('param').id, systemClock.now());
     return c.json('OK' as const, 200);
   });
 
@@ -500,7 +365,7 @@ export function registerMemberRoutes(app: OpenAPIHono): void {
     const held = await exportMember(requireMember(c).member);
     return c.json(
       {
-        exportedAt: new Date().toISOString(),
+        exportedAt: systemClock.now().toISOString(),
         profile: { ...(await privateProfile(held.member)), fullName: held.member.fullName },
         consentLedger: held.consentLedger.map(({ consent, granted, at, source }) => ({
           consent,

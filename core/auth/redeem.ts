@@ -3,17 +3,25 @@
  * resumes the waiting registration workflow, which activates the member. Tokens, task tokens and addresses are
  * credentials or personal data: none is ever logged.
  */
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
-import { HttpError } from '../http-error.js';
-import { authMessages } from './messages.js';
-import { documentClient, sfnClient, tableName } from '../aws-clients.js';
-import { epochSeconds, keys, type ItemKey } from '../keys.js';
-import { LINK_TOKEN_PATTERN, claimLink, hashLinkToken, releaseLinkClaim, type LinkItem } from '../links.js';
+import { sfnClient } from '../aws-clients.js';
+import { systemClock } from '../clock.js';
+import { DomainError } from '../errors.js';
+import { epochSeconds } from '../keys.js';
+import {
+  claimLink,
+  getLink,
+  hashLinkToken,
+  markLinkSettled,
+  releaseLinkClaim,
+  type LinkItem,
+} from '../links.js';
 import { logger } from '../logger.js';
-import { getMember } from '../members/account.js';
 import type { MemberItem } from '../members/model.js';
+import { memberRepository } from '../members/repository.js';
+import { isLinksProfile, isReplacedVerificationLink } from '../members/rules.js';
 import { activeOwnerOf } from '../members/verification.js';
+import { authMessages } from './messages.js';
 import { SESSION_LIFETIME_SECONDS, createSession, newSessionId, type SessionVia } from './sessions.js';
 
 export const linkMessages = {
@@ -29,11 +37,14 @@ export const ACTIVATION_POLL_INTERVAL_MS = 100;
 export const ACTIVATION_WAIT_MS = 10_000;
 
 /** The link was redeemed already (perhaps a moment ago, by a double click or a parallel request). */
-export class LinkAlreadyUsedError extends HttpError {
+export class LinkAlreadyUsedError extends DomainError {
   constructor() {
-    super(401, linkMessages.used);
+    super('LinkRefused', linkMessages.used);
   }
 }
+
+/** A link refused for good (401): invalid, expired, or its member gone. */
+const refused = (message: string) => new DomainError('LinkRefused', message);
 
 export interface Redemption {
   memberId: string;
@@ -45,11 +56,7 @@ export interface Redemption {
 
 /** The link item for a token, or `undefined` for a malformed or unknown token. */
 export async function findLink(token: string): Promise<LinkItem | undefined> {
-  if (!LINK_TOKEN_PATTERN.test(token)) return undefined;
-  const { Item } = await documentClient.send(
-    new GetCommand({ TableName: tableName(), Key: keys.link(hashLinkToken(token)), ConsistentRead: true }),
-  );
-  return Item as LinkItem | undefined;
+  return getLink(token);
 }
 
 /**
@@ -63,13 +70,12 @@ export async function redeemLink(
   link?: LinkItem,
 ): Promise<Redemption> {
   const found = link ?? (await findLink(token));
-  const now = new Date();
-  if (!found || Date.parse(found.validUntil) <= now.getTime()) throw new HttpError(401, linkMessages.invalid);
+  const now = systemClock.now();
+  if (!found || Date.parse(found.validUntil) <= now.getTime()) throw refused(linkMessages.invalid);
   // Only registration and login links sign someone in; a relay link (for a student, or to report abuse) never does.
-  if (found.purpose !== 'verify' && found.purpose !== 'login') throw new HttpError(401, linkMessages.invalid);
+  if (found.purpose !== 'verify' && found.purpose !== 'login') throw refused(linkMessages.invalid);
   if (found.redeemedAt) throw new LinkAlreadyUsedError();
 
-  const key = keys.link(hashLinkToken(token));
   const sessionId = newSessionId();
   // The link records the session it will create: a lumina-era site keeps sending the link token, which is then
   // honoured exactly while that session is valid; the link item's TTL moves to the session's end for the same
@@ -83,15 +89,15 @@ export async function redeemLink(
     const member =
       found.purpose === 'verify' ? await completeVerification(found, token) : await assertCanLogIn(found);
     const session = await createSession(found.memberId, via, sessionId, member.uid);
-    await settle(key, sessionId);
+    await settle(token, sessionId);
     logger.info('Link redeemed', { memberId: found.memberId, purpose: found.purpose, via });
     return { memberId: found.memberId, ...session };
   } catch (error) {
-    const release = !(error instanceof HttpError && error.status === 401);
+    const release = !(error instanceof DomainError && error.status === 401);
     await (
       release
         ? releaseLinkClaim(token, sessionId, ['sessionId', 'settledAt'], { expiresAt: found.expiresAt })
-        : settle(key, sessionId)
+        : settle(token, sessionId)
     ).catch((cleanupError: unknown) =>
       logger.error('Could not finish a refused link redemption', {
         memberId: found.memberId,
@@ -106,32 +112,16 @@ export async function redeemLink(
  * Marks the redemption finished, so a parallel request holding the same link token (a lumina-era site's first
  * calls) stops waiting for its session. Best effort: without it such a request waits a few seconds longer.
  */
-async function settle(key: ItemKey, sessionId: string): Promise<void> {
-  await documentClient
-    .send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: key,
-        UpdateExpression: 'SET settledAt = :now',
-        ConditionExpression: 'sessionId = :sid',
-        ExpressionAttributeValues: { ':sid': sessionId, ':now': new Date().toISOString() },
-      }),
-    )
-    .catch((error: unknown) => logger.warn('Could not mark a link redemption settled', { error }));
-}
-
-/**
- * A link was issued for one profile (its `uid`): an erased member's link finds no member, and after someone else
- * has registered the same id it finds a different profile, which is no member of the link's either.
- */
-function isLinksProfile(member: MemberItem | undefined, link: LinkItem): member is MemberItem {
-  return member !== undefined && member.uid === link.memberUid;
+async function settle(token: string, sessionId: string): Promise<void> {
+  await markLinkSettled(token, sessionId, systemClock.now()).catch((error: unknown) =>
+    logger.warn('Could not mark a link redemption settled', { error }),
+  );
 }
 
 async function assertCanLogIn(link: LinkItem): Promise<MemberItem> {
-  const member = await getMember(link.memberId);
-  if (!isLinksProfile(member, link)) throw new HttpError(401, authMessages.memberGone);
-  if (member.status !== 'active') throw new HttpError(401, linkMessages.invalid);
+  const member = await memberRepository.getMember(link.memberId);
+  if (!isLinksProfile(member, link)) throw refused(authMessages.memberGone);
+  if (member.status !== 'active') throw refused(linkMessages.invalid);
   return member;
 }
 
@@ -145,18 +135,16 @@ const ENDED_TASK_ERRORS = new Set(['TaskTimedOut', 'TaskDoesNotExist']);
  * address belongs to another member (the first registration of an address to be verified takes it).
  */
 async function completeVerification(link: LinkItem, token: string): Promise<MemberItem> {
-  const member = await getMember(link.memberId);
-  if (!isLinksProfile(member, link)) throw new HttpError(401, linkMessages.expired);
+  const member = await memberRepository.getMember(link.memberId);
+  if (!isLinksProfile(member, link)) throw refused(linkMessages.expired);
   // A link a resend has replaced, before or after the activation.
-  if (member.verificationLinkHash !== undefined && member.verificationLinkHash !== hashLinkToken(token)) {
-    throw new HttpError(401, linkMessages.expired);
-  }
+  if (isReplacedVerificationLink(member, hashLinkToken(token))) throw refused(linkMessages.expired);
   // Already active: a retry after a slow activation (this link was released), so the email is proven anyway.
   if (member.status === 'active') return member;
-  if (await activeOwnerOf(member.email, member.id)) throw new HttpError(401, linkMessages.expired);
+  if (await activeOwnerOf(member.email, member.id)) throw refused(linkMessages.expired);
   if (!member.verificationTaskToken) {
-    throw new HttpError(
-      503,
+    throw new DomainError(
+      'TryAgainLater',
       'Your registration is still being set up. Please try the link again in a minute.',
     );
   }
@@ -164,35 +152,35 @@ async function completeVerification(link: LinkItem, token: string): Promise<Memb
     await sfnClient.send(
       new SendTaskSuccessCommand({
         taskToken: member.verificationTaskToken,
-        output: JSON.stringify({ verifiedAt: new Date().toISOString() }),
+        output: JSON.stringify({ verifiedAt: systemClock.now().toISOString() }),
       }),
     );
   } catch (error) {
     if (!(error instanceof Error && ENDED_TASK_ERRORS.has(error.name))) throw error;
     // Either the registration expired, or an earlier attempt of ours resumed it and activation has happened.
-    const now = await getMember(link.memberId);
-    if (!isLinksProfile(now, link) || now.status !== 'active') throw new HttpError(401, linkMessages.expired);
+    const now = await memberRepository.getMember(link.memberId);
+    if (!isLinksProfile(now, link) || now.status !== 'active') throw refused(linkMessages.expired);
     return now;
   }
   return waitUntilActive(link);
 }
 
 async function waitUntilActive(link: LinkItem): Promise<MemberItem> {
-  const deadline = Date.now() + ACTIVATION_WAIT_MS;
+  const deadline = systemClock.now().getTime() + ACTIVATION_WAIT_MS;
   for (;;) {
-    const member = await getMember(link.memberId);
+    const member = await memberRepository.getMember(link.memberId);
     if (isLinksProfile(member, link) && member.status === 'active') return member;
     // Released: the activation failed for good (another member took the address a moment before).
-    if (!isLinksProfile(member, link)) throw new HttpError(401, linkMessages.expired);
-    if (Date.now() >= deadline) break;
+    if (!isLinksProfile(member, link)) throw refused(linkMessages.expired);
+    if (systemClock.now().getTime() >= deadline) break;
     await new Promise((resolve) => setTimeout(resolve, ACTIVATION_POLL_INTERVAL_MS));
   }
   logger.warn('Member not active after verification', {
     memberId: link.memberId,
     waitedMs: ACTIVATION_WAIT_MS,
   });
-  throw new HttpError(
-    503,
+  throw new DomainError(
+    'TryAgainLater',
     'Your email address is confirmed, but activating your membership is taking longer than expected. ' +
       'Please try the link again in a minute.',
   );

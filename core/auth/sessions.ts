@@ -5,15 +5,12 @@
  * at once, whatever the token's own `exp` says. The signature spares a table read for garbage tokens.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  BatchWriteCommand,
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { SignJWT, jwtVerify } from 'jose';
+import { z } from 'zod';
 import { documentClient, tableName } from '../aws-clients.js';
+import { systemClock } from '../clock.js';
+import { deleteItem, getItem, putIfAbsent } from '../db.js';
 import { epochSeconds, keys } from '../keys.js';
 import { SESSION_ALGORITHM, loadSigningKey } from './signing-key.js';
 
@@ -26,21 +23,23 @@ export const SESSION_AUDIENCE = 'lumina-api';
 /** How the session began: `POST /auth/redeem`, or a lumina-era site sending the link token itself as Bearer. */
 export type SessionVia = 'redeem' | 'link-bearer';
 
-export interface SessionItem {
-  pk: string;
-  sk: string;
-  entity: 'session';
-  memberId: string;
+/** The session item, `MEMBER#<id>` / `SESSION#<sid>`. */
+export const SessionItemSchema = z.looseObject({
+  pk: z.string(),
+  sk: z.string(),
+  entity: z.literal('session'),
+  memberId: z.string(),
   /** The `uid` of the profile the session was opened for: it counts for that profile only (never a later one). */
-  memberUid?: string;
-  sessionId: string;
-  via: SessionVia;
-  createdAt: string;
+  memberUid: z.string().optional(),
+  sessionId: z.string(),
+  via: z.enum(['redeem', 'link-bearer']),
+  createdAt: z.string(),
   /** ISO time the session ends; checked on every request. */
-  validUntil: string;
+  validUntil: z.string(),
   /** TTL (epoch seconds): the table removes ended sessions by itself. */
-  expiresAt: number;
-}
+  expiresAt: z.number(),
+});
+export type SessionItem = z.infer<typeof SessionItemSchema>;
 
 export interface CreatedSession {
   sessionId: string;
@@ -60,8 +59,8 @@ export async function createSession(
   via: SessionVia,
   sessionId: string = newSessionId(),
   memberUid?: string,
+  now: Date = systemClock.now(),
 ): Promise<CreatedSession> {
-  const now = new Date();
   // Whole seconds, so the item's validUntil and the token's `exp` are the same instant.
   const issuedAt = epochSeconds(now);
   const validUntil = new Date((issuedAt + SESSION_LIFETIME_SECONDS) * 1000);
@@ -85,9 +84,9 @@ export async function createSession(
     .setIssuedAt(issuedAt)
     .setExpirationTime(epochSeconds(validUntil))
     .sign(key.privateKey);
-  await documentClient.send(
-    new PutCommand({ TableName: tableName(), Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
-  );
+  // A random UUID: a collision would be a broken random source, never a retry.
+  if (!(await putIfAbsent(item)).written)
+    throw new Error('A new session id collided with an existing session');
   return { sessionId, sessionToken, expiresAt: item.validUntil };
 }
 
@@ -139,25 +138,20 @@ export async function verifySessionToken(
 
 /** The session item, strongly consistent (a revocation a moment ago must count). */
 export async function getSession(memberId: string, sessionId: string): Promise<SessionItem | undefined> {
-  const { Item } = await documentClient.send(
-    new GetCommand({ TableName: tableName(), Key: keys.session(memberId, sessionId), ConsistentRead: true }),
-  );
-  return Item as SessionItem | undefined;
+  return getItem(SessionItemSchema, keys.session(memberId, sessionId));
 }
 
 /** Valid while it exists and has not reached `validUntil` (the TTL deletes it only some time later). */
 export function isSessionValid(
   session: SessionItem | undefined,
-  now: Date = new Date(),
+  now: Date = systemClock.now(),
 ): session is SessionItem {
   return session !== undefined && Date.parse(session.validUntil) > now.getTime();
 }
 
 /** Logout: ends one session. Idempotent. */
 export async function revokeSession(memberId: string, sessionId: string): Promise<void> {
-  await documentClient.send(
-    new DeleteCommand({ TableName: tableName(), Key: keys.session(memberId, sessionId) }),
-  );
+  await deleteItem(keys.session(memberId, sessionId));
 }
 
 const BATCH_WRITE_LIMIT = 25;

@@ -3,22 +3,26 @@
  * and source; the profile holds the current value and since when it has held it, so an unchanged consent keeps its
  * original grant date (lumina re-stamped every date on every update and kept no trace of withdrawals).
  */
+import { z } from 'zod';
 import { keys } from '../keys.js';
 import { CONSENT_NAMES, type Consent, type ConsentName, type ConsentState } from './model.js';
 
-export type ConsentSource = 'registration' | 'profile-update' | 'erasure';
+export const ConsentSourceSchema = z.enum(['registration', 'profile-update', 'erasure']);
+export type ConsentSource = z.infer<typeof ConsentSourceSchema>;
 
-export interface ConsentLedgerEntry {
-  pk: string;
-  sk: string;
-  entity: 'consent';
-  memberId: string;
-  consent: ConsentName;
-  granted: boolean;
-  at: string;
-  source: ConsentSource;
-  createdAt: string;
-}
+/** A ledger entry, `MEMBER#<id>` / `CONSENT#<at>#<name>` (append-only). */
+export const ConsentLedgerEntrySchema = z.looseObject({
+  pk: z.string(),
+  sk: z.string(),
+  entity: z.literal('consent'),
+  memberId: z.string(),
+  consent: z.enum(CONSENT_NAMES),
+  granted: z.boolean(),
+  at: z.string(),
+  source: ConsentSourceSchema,
+  createdAt: z.string(),
+});
+export type ConsentLedgerEntry = z.infer<typeof ConsentLedgerEntrySchema>;
 
 export interface ConsentChange {
   state: Record<ConsentName, ConsentState>;

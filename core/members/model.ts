@@ -4,6 +4,7 @@
  * a workflow can be started by anything holding the permission).
  */
 import { z } from 'zod';
+import { systemClock } from '../clock.js';
 import { singleLine } from '../text.js';
 
 export const CONSENT_NAMES = ['consentNews', 'consentNetwork', 'consentMembers', 'consentStudents'] as const;
@@ -37,7 +38,7 @@ export const ConsentSchema = z.object({
 });
 export type Consent = z.infer<typeof ConsentSchema>;
 
-const currentYear = () => new Date().getUTCFullYear();
+const currentYear = () => systemClock.now().getUTCFullYear();
 
 /** lumina accepted `"1980"` as well as `1980`; both become an integer. */
 export const YearOfGraduationSchema = z
@@ -74,51 +75,66 @@ export const RegistrationRequestSchema = z.object({
 });
 export type RegistrationRequest = z.infer<typeof RegistrationRequestSchema>;
 
-export type MemberStatus = 'pending' | 'active';
+export const MemberStatusSchema = z.enum(['pending', 'active']);
+export type MemberStatus = z.infer<typeof MemberStatusSchema>;
 
 /** One consent's current value and since when it has held it (the original grant date survives updates). */
-export interface ConsentState {
-  granted: boolean;
-  since: string;
-}
+export const ConsentStateSchema = z.looseObject({ granted: z.boolean(), since: z.string() });
+export type ConsentState = z.infer<typeof ConsentStateSchema>;
 
-/** The profile item, `MEMBER#<id>` / `PROFILE`. */
-export interface MemberItem {
-  pk: string;
-  sk: string;
-  entity: 'member';
-  id: string;
+/**
+ * The profile item, `MEMBER#<id>` / `PROFILE`. Loose: a read-modify-write keeps attributes this schema does not
+ * name (`welcomeEmailSentAt`, say). Reads are parsed with it (`core/members/repository.ts`), never cast.
+ */
+export const MemberItemSchema = z.looseObject({
+  pk: z.string(),
+  sk: z.string(),
+  entity: z.literal('member'),
+  id: z.string(),
   /**
    * This profile's own identity, a random UUID given when the registration is reserved and never reused: links,
    * sessions and relay records are bound to it, so none of them passes to whoever registers the same id after an
    * erasure. Never shown. Absent only on profiles written before it existed.
    */
-  uid?: string;
-  status: MemberStatus;
-  fullName: string;
-  email: string;
-  phone: string | null;
-  yearOfGraduation: number | null;
-  consent: Record<ConsentName, ConsentState>;
-  anonymousIds: string[];
+  uid: z.string().optional(),
+  status: MemberStatusSchema,
+  fullName: z.string(),
+  email: z.string(),
+  phone: z.string().nullable(),
+  yearOfGraduation: z.number().nullable(),
+  consent: z.record(z.enum(CONSENT_NAMES), ConsentStateSchema),
+  anonymousIds: z.array(z.string()),
   /** When the registration was reserved. */
-  registeredAt: string;
+  registeredAt: z.string(),
   /** When the member became active (for a pending member: when it was reserved). */
-  createdAt: string;
-  updatedAt: string;
-  emailVerifiedAt: string | null;
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  emailVerifiedAt: z.string().nullable(),
   /** Pending only: the registration execution's name and its verification task token (a credential). */
-  registrationExecution?: string;
-  verificationTaskToken?: string;
+  registrationExecution: z.string().optional(),
+  verificationTaskToken: z.string().optional(),
   /** Pending only: when the registration's wait for its link ends. */
-  verificationValidUntil?: string;
+  verificationValidUntil: z.string().optional(),
   /** The hash of the one verification link that works (kept after activation, so an earlier one never does). */
-  verificationLinkHash?: string;
+  verificationLinkHash: z.string().optional(),
+  /** When the welcome email was claimed (sent once). */
+  welcomeEmailSentAt: z.string().optional(),
   /** Pending only: TTL, a safety net should the workflow's own clean-up never run. */
-  expiresAt?: number;
-  gsi1pk?: string;
-  gsi1sk?: string;
-}
+  expiresAt: z.number().optional(),
+  gsi1pk: z.string().optional(),
+  gsi1sk: z.string().optional(),
+});
+export type MemberItem = z.infer<typeof MemberItemSchema>;
+
+/** The address reservation, `EMAIL#<mailbox>` / `EMAIL`: taken when a registration is verified. */
+export const MemberEmailItemSchema = z.looseObject({
+  pk: z.string(),
+  sk: z.string(),
+  memberId: z.string().optional(),
+  memberUid: z.string().optional(),
+  registrationExecution: z.string().optional(),
+});
+export type MemberEmailItem = z.infer<typeof MemberEmailItemSchema>;
 
 /** lumina's private member shape. */
 export interface PrivateMember {

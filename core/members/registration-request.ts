@@ -4,12 +4,13 @@
  * workflow is started with `{memberId, requestId}` only and its tasks read the details from this item, which is
  * deleted when the registration ends (and expires by TTL should that never happen).
  */
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { documentClient, tableName } from '../aws-clients.js';
-import { WorkflowTaskError, rethrowAwsError, taskErrors } from '../errors.js';
-import { epochSeconds, keys } from '../keys.js';
+import { systemClock } from '../clock.js';
+import { DomainError } from '../errors.js';
+import { keys } from '../keys.js';
 import { RegistrableMemberIdSchema, RegistrationSchema, type Registration } from './model.js';
+import { memberRepository, type MemberRepository } from './repository.js';
+import { registrationRequestExpiresAt } from './rules.js';
 import { verificationTimeoutSeconds } from './settings.js';
 
 /** The registration workflow's input. */
@@ -19,67 +20,45 @@ export const RegistrationStartSchema = z.object({
 });
 export type RegistrationStart = z.infer<typeof RegistrationStartSchema>;
 
-interface RegistrationRequestItem {
-  pk: string;
-  sk: string;
-  entity: 'registration-request';
-  memberId: string;
-  registration: Registration;
-  createdAt: string;
-  expiresAt: number;
-}
-
 /** Stores the request under `requestId` (the execution name: a repeated request writes the same item). */
 export async function storeRegistrationRequest(
   requestId: string,
   memberId: string,
   registration: Registration,
-) {
-  const now = new Date();
-  const item: RegistrationRequestItem = {
+  now: Date = systemClock.now(),
+  repository: Pick<MemberRepository, 'putRegistrationRequest'> = memberRepository,
+): Promise<void> {
+  await repository.putRegistrationRequest({
     ...keys.registrationRequest(requestId),
     entity: 'registration-request',
     memberId,
     registration,
     createdAt: now.toISOString(),
-    expiresAt: epochSeconds(now) + verificationTimeoutSeconds() + 2 * 24 * 3600,
-  };
-  await documentClient.send(new PutCommand({ TableName: tableName(), Item: item }));
+    expiresAt: registrationRequestExpiresAt(now, verificationTimeoutSeconds()),
+  });
 }
 
 /** For tasks: the validated request; missing or invalid is bad input for the workflow (never retried). */
-export async function loadRegistrationRequest(start: RegistrationStart): Promise<Registration> {
-  let item: RegistrationRequestItem | undefined;
-  try {
-    const result = await documentClient.send(
-      new GetCommand({
-        TableName: tableName(),
-        Key: keys.registrationRequest(start.requestId),
-        ConsistentRead: true,
-      }),
-    );
-    item = result.Item as RegistrationRequestItem | undefined;
-  } catch (error) {
-    rethrowAwsError(error);
-  }
+export async function loadRegistrationRequest(
+  start: RegistrationStart,
+  repository: Pick<MemberRepository, 'getRegistrationRequest'> = memberRepository,
+): Promise<Registration> {
+  const item = await repository.getRegistrationRequest(start.requestId);
   if (!item || item.memberId !== start.memberId) {
-    throw new WorkflowTaskError(taskErrors.invalidInput, 'No registration request for this member');
+    throw new DomainError('InvalidInput', 'No registration request for this member');
   }
   const parsed = RegistrationSchema.safeParse(item.registration);
   if (!parsed.success) {
     const fields = [...new Set(parsed.error.issues.map((issue) => `registration.${issue.path.join('.')}`))];
-    throw new WorkflowTaskError(taskErrors.invalidInput, `Invalid task input: ${fields.join(', ')}`);
+    throw new DomainError('InvalidInput', `Invalid task input: ${fields.join(', ')}`);
   }
   return parsed.data;
 }
 
 /** The registration has ended (activated, expired or released): its personal details are no longer needed. */
-export async function deleteRegistrationRequest(requestId: string): Promise<void> {
-  try {
-    await documentClient.send(
-      new DeleteCommand({ TableName: tableName(), Key: keys.registrationRequest(requestId) }),
-    );
-  } catch (error) {
-    rethrowAwsError(error);
-  }
+export async function deleteRegistrationRequest(
+  requestId: string,
+  repository: Pick<MemberRepository, 'deleteRegistrationRequest'> = memberRepository,
+): Promise<void> {
+  await repository.deleteRegistrationRequest(requestId);
 }

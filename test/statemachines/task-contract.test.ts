@@ -14,13 +14,6 @@ import { functionArnSubstitution, taskFunctions } from '../../tasks/registry.js'
  * list must end empty.
  */
 const notYetOnTheContract = new Set([
-  'validate-registration',
-  'reserve-member',
-  'record-consent',
-  'send-verification-email',
-  'activate-member',
-  'send-welcome-email',
-  'release-registration',
   'load-staff-invitation',
   'send-staff-invitation',
   'activate-staff',
