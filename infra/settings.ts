@@ -97,5 +97,5 @@ export function retentionFromDays(days: number): RetentionDays {
   if (!allowed.includes(days)) {
     throw new Error(`logRetentionDays must be one of ${allowed.sort((a, b) => a - b).join(', ')}`);
   }
-  return days as RetentionDays;
+  return days;
 }

@@ -233,7 +233,7 @@ export function registerSubmissionRoutes(app: OpenAPIHono): void {
 
   for (const type of ['message', 'show', 'bio'] as const) {
     routes.openapi(submitRoute(type), async (c) => {
-      const body = c.req.valid('json') as SubmissionInput;
+      const body: SubmissionInput = c.req.valid('json');
       const auth = optionalMember(c);
       if (auth && body.submitter) throw new DomainError('InvalidInput', submitterMessages.submitterForbidden);
       if (!auth && !body.submitter)

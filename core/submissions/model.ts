@@ -48,7 +48,8 @@ const webUrl = (max: number) =>
     .string()
     .trim()
     .max(max)
-    .url('Must be a URL')
+    // zod's `.url()` is deprecated on strings; its check is whether the WHATWG URL parser accepts the text.
+    .refine((value) => URL.canParse(value), 'Must be a URL')
     .refine((value) => /^https?:\/\//i.test(value), 'Must be an http or https URL');
 
 const currentYear = () => systemClock.now().getUTCFullYear();

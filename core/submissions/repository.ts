@@ -519,7 +519,7 @@ function visibilityFilter(visibility: Visibility) {
 
 function parseSubmissions(raw: Item[] | undefined): SubmissionItem[] {
   return (raw ?? []).map((item) =>
-    parseItem(SubmissionItemSchema, item, { pk: String(item.pk ?? ''), sk: String(item.sk ?? '') }),
+    parseItem(SubmissionItemSchema, item, { pk: textOf(item.pk), sk: textOf(item.sk) }),
   );
 }
 
@@ -642,3 +642,8 @@ export const submissionRepository = {
   moderationQueue,
 };
 export type SubmissionRepository = typeof submissionRepository;
+
+/** A key attribute as text for an error message (a corrupt item may have anything there). */
+function textOf(value: unknown): string {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+}
