@@ -1,8 +1,8 @@
 /**
  * Checks each workflow's Task states against the contracts of the tasks they invoke (`tasks/define-task.ts`):
  *
- * - every error name in a `Retry` or `Catch` that is not Step Functions' own (`States.*`, `Lambda.*`) is one the
- *   task declares it throws;
+ * - every error name in a `Retry` or `Catch` that is not Step Functions' or Lambda's own (`States.*`, `Lambda.*`,
+ *   `Sandbox.*`) is one the task declares it throws;
  * - every `$.Payload.<path>` a `ResultSelector` reads is in the task's output schema.
  *
  * A renamed error or a removed output field then fails a unit test instead of an execution at run time.
@@ -66,7 +66,7 @@ export function checkTaskContracts(
     const report = (problem: string) => problems.push({ workflow, state: stateName, problem });
     for (const rule of [...(state.Retry ?? []), ...(state.Catch ?? [])]) {
       for (const name of rule.ErrorEquals ?? []) {
-        if (name.startsWith('States.') || name.startsWith('Lambda.')) continue;
+        if (/^(States|Lambda|Sandbox)\./.test(name)) continue;
         if (!contract.throws.includes(name)) {
           report(`matches error "${name}", which task ${contract.name} does not declare`);
         }

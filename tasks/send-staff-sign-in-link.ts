@@ -3,17 +3,23 @@
  * for an active staff user within their sign-in allowance, email a sign-in link. Returns only whether one was sent.
  */
 import { z } from 'zod';
-import { rethrowAwsError } from '../core/errors.js';
+import { issueLinkToken } from '../core/links.js';
+import { returnSignInEmail, takeSignInEmail } from '../core/sign-in-limit.js';
+import { staffRepository } from '../core/staff/repository.js';
 import { sendStaffSignInLink } from '../core/staff/sign-in.js';
-import { parseTaskInput } from '../core/task-input.js';
+import { defineTask } from './define-task.js';
 
-const InputSchema = z.object({ requestId: z.uuid() });
-
-export const handler = async (event: unknown) => {
-  const { requestId } = parseTaskInput(InputSchema, event);
-  try {
-    return await sendStaffSignInLink(requestId);
-  } catch (error) {
-    rethrowAwsError(error);
-  }
-};
+export const handler = defineTask({
+  name: 'send-staff-sign-in-link',
+  input: z.object({ requestId: z.uuid() }),
+  output: z.object({ sent: z.boolean() }),
+  dependencies: {
+    staff: staffRepository as Pick<
+      typeof staffRepository,
+      'getSignInRequest' | 'deleteSignInRequest' | 'findStaffByEmail'
+    >,
+    allowance: { take: takeSignInEmail, giveBack: returnSignInEmail },
+    links: { issue: issueLinkToken },
+  },
+  run: ({ requestId }, context) => sendStaffSignInLink(requestId, context),
+});

@@ -10,7 +10,6 @@ import { documentClient, tableName } from '../../core/aws-clients.js';
 import { keys } from '../../core/keys.js';
 import { StaleStaffAccess, createStaffSession } from '../../core/auth/staff-sessions.js';
 import { generateSigningKeyJwk } from '../../core/auth/signing-key.js';
-import { activateInvitation } from '../../core/staff/invitation.js';
 import type { Scope, StaffPermissionItem } from '../../core/staff/model.js';
 import {
   InvalidCursor,
@@ -20,6 +19,7 @@ import {
   StaffEmailTaken,
   StaffNotFound,
   StaffNotInvited,
+  activateInvitation,
   bootstrapNetworkAdmin,
   countActiveNetworkAdmins,
   createInvitation,

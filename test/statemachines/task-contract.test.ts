@@ -33,11 +33,6 @@ const notYetOnTheContract = new Set([
   'request-decision',
   'settle-submission',
   'notify-submitter',
-  'load-staff-invitation',
-  'send-staff-invitation',
-  'activate-staff',
-  'expire-staff-invitation',
-  'send-staff-sign-in-link',
 ]);
 
 const contracts: TaskContract[] = (
