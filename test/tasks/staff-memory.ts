@@ -1,0 +1,158 @@
+/**
+ * In-memory stand-ins for the staff tasks' dependencies (the repository's invitation and sign-in-request methods,
+ * the mailer, link tokens and the sign-in allowance), keeping the same rules as the real ones (`core/staff/rules.ts`)
+ * so a task's fast test exercises its contract without DynamoDB or SES.
+ */
+import { fixedClock } from '../../core/clock.js';
+import type { RenderedEmail } from '../../core/email/render.js';
+import { InvitationNotPending } from '../../core/staff/errors.js';
+import type { Scope, StaffItem, StaffSignInRequestItem } from '../../core/staff/model.js';
+import { isActivatedBy, nextTimestamp, ownsInvitation } from '../../core/staff/rules.js';
+
+export const clock = () => fixedClock('2026-03-01T12:00:00.000Z');
+
+export function invitedStaff(overrides: Partial<StaffItem> = {}): StaffItem {
+  const id = overrides.id ?? '0b0f7a8e-8d53-4f1e-9d0c-3c1c8c6f2a10';
+  const email = overrides.email ?? 'ada@example.org';
+  return {
+    pk: `STAFF#${id}`,
+    sk: 'PROFILE',
+    entity: 'staff',
+    id,
+    email,
+    name: 'Ada',
+    status: 'invited',
+    createdAt: '2026-03-01T11:00:00.000Z',
+    updatedAt: '2026-03-01T11:00:00.000Z',
+    invitedBy: 'admin',
+    invitationExecution: `staff-invite-${id}-1`,
+    gsi1pk: 'STAFF',
+    gsi1sk: email,
+    ...overrides,
+  };
+}
+
+/** The staff table's items the tasks touch, in memory. */
+export function memoryStaff(users: StaffItem[] = [], scopes: Record<string, Scope[]> = {}) {
+  const staff = new Map(users.map((user) => [user.id, { ...user }]));
+  const requests = new Map<string, StaffSignInRequestItem>();
+  const networkAdmins = { count: 0 };
+  const read = (id: string) => {
+    const user = staff.get(id);
+    return user ? { ...user } : undefined;
+  };
+  return {
+    staff,
+    requests,
+    networkAdmins,
+    addRequest(requestId: string, email: string) {
+      requests.set(requestId, {
+        pk: `STAFF-SIGNIN#${requestId}`,
+        sk: 'REQUEST',
+        entity: 'staff-sign-in-request',
+        email,
+        createdAt: '2026-03-01T12:00:00.000Z',
+        expiresAt: 0,
+      });
+    },
+    async loadPendingInvitation(staffId: string, executionName: string) {
+      const user = read(staffId);
+      if (!ownsInvitation(user, executionName)) throw new InvitationNotPending();
+      return user;
+    },
+    async storeInvitationTaskToken(
+      staffId: string,
+      executionName: string,
+      taskToken: string,
+      now = new Date(0),
+    ) {
+      const user = read(staffId);
+      if (!ownsInvitation(user, executionName)) throw new InvitationNotPending();
+      const updated = {
+        ...user,
+        invitationTaskToken: taskToken,
+        updatedAt: nextTimestamp(user.updatedAt, now),
+      };
+      staff.set(staffId, updated);
+      return { staff: { ...updated }, scopes: [...(scopes[staffId] ?? [])].sort() };
+    },
+    async activateInvitation(staffId: string, executionName: string, acceptedAt: string, now = new Date(0)) {
+      const user = read(staffId);
+      if (user && isActivatedBy(user, acceptedAt)) return user;
+      if (!ownsInvitation(user, executionName)) throw new InvitationNotPending();
+      const { invitationTaskToken: _token, invitationExecution: _execution, ...rest } = user;
+      const active: StaffItem = {
+        ...rest,
+        status: 'active',
+        activatedAt: acceptedAt,
+        updatedAt: nextTimestamp(user.updatedAt, now),
+      };
+      staff.set(staffId, active);
+      if (scopes[staffId]?.includes('network:admin')) networkAdmins.count++;
+      return { ...active };
+    },
+    async expireInvitation(staffId: string, executionName: string) {
+      if (!ownsInvitation(read(staffId), executionName)) return false;
+      staff.delete(staffId);
+      return true;
+    },
+    async getSignInRequest(requestId: string) {
+      const request = requests.get(requestId);
+      return request ? { ...request } : undefined;
+    },
+    async deleteSignInRequest(requestId: string) {
+      requests.delete(requestId);
+    },
+    async findStaffByEmail(email: string) {
+      const found = [...staff.values()].find((user) => user.email.toLowerCase() === email.toLowerCase());
+      return found ? { ...found } : undefined;
+    },
+  };
+}
+
+/** A mailer that keeps what it sends; `failNext` makes the next sends throw `error`. */
+export function memoryMailer() {
+  const sent: { to: string; email: RenderedEmail }[] = [];
+  const failures: unknown[] = [];
+  return {
+    sent,
+    failNext(error: unknown, times = 1) {
+      for (let i = 0; i < times; i++) failures.push(error);
+    },
+    async send(to: string, email: RenderedEmail): Promise<string> {
+      const failure = failures.shift();
+      if (failure !== undefined) throw failure;
+      sent.push({ to, email });
+      return `message-${sent.length}`;
+    },
+  };
+}
+
+/** Link tokens that are numbered instead of random, recording what each was issued for. */
+export function memoryLinks() {
+  const issued: { memberId: string; purpose: string; validForSeconds: number; extra: object }[] = [];
+  return {
+    issued,
+    async issue(memberId: string, purpose: string, validForSeconds: number, extra: object = {}) {
+      issued.push({ memberId, purpose, validForSeconds, extra });
+      return { token: `token-${issued.length}`, validUntil: '2026-03-01T13:00:00.000Z' };
+    },
+  };
+}
+
+/** A sign-in allowance of `left` emails, counting what is given back. */
+export function memoryAllowance(left = 3) {
+  const state = { left, returned: 0 };
+  return {
+    state,
+    async take(): Promise<boolean> {
+      if (state.left <= 0) return false;
+      state.left--;
+      return true;
+    },
+    async giveBack(): Promise<void> {
+      state.left++;
+      state.returned++;
+    },
+  };
+}
