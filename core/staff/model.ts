@@ -24,6 +24,10 @@ export type Scope = `network:${'read' | 'admin'}` | `site:${string}:${'moderate'
 
 export const SCOPE_PATTERN = /^(network:(read|admin)|site:[a-z0-9-]{1,40}:(moderate|admin))$/;
 
+export function isScope(value: unknown): value is Scope {
+  return typeof value === 'string' && SCOPE_PATTERN.test(value);
+}
+
 /** The permissions part of requests and responses: `{network: ['read'], sites: {history: ['moderate']}}`. */
 export const PermissionsSchema = z.object({
   network: z
@@ -60,7 +64,7 @@ export function toPermissions(scopes: readonly string[]): Permissions {
 export const StaffStatusSchema = z.enum(['invited', 'active']);
 export type StaffStatus = z.infer<typeof StaffStatusSchema>;
 
-const ScopeSchema = z.custom<Scope>((value) => typeof value === 'string' && SCOPE_PATTERN.test(value));
+export const ScopeSchema = z.custom<Scope>(isScope);
 
 /** The staff user item, `STAFF#<id>` / `PROFILE`. Loose: a read-modify-write keeps attributes it does not name. */
 export const StaffItemSchema = z.looseObject({
@@ -117,6 +121,25 @@ export const StaffSignInRequestItemSchema = z.looseObject({
   expiresAt: z.number(),
 });
 export type StaffSignInRequestItem = z.infer<typeof StaffSignInRequestItemSchema>;
+
+/** A staff session, `STAFF#<id>` / `SESSION#<sid>` (`core/auth/staff-sessions.ts`). */
+export const StaffSessionItemSchema = z.looseObject({
+  pk: z.string(),
+  sk: z.string(),
+  entity: z.literal('staff-session'),
+  staffId: z.string(),
+  sessionId: z.string(),
+  /** The scopes the token was issued with. */
+  scopes: z.array(ScopeSchema),
+  /** The profile's `permissionsVersion` the scopes were read at (absent: 0). */
+  permissionsVersion: z.number().int().optional(),
+  createdAt: z.string(),
+  /** ISO time the session ends; checked on every request. */
+  validUntil: z.string(),
+  /** TTL (epoch seconds). */
+  expiresAt: z.number(),
+});
+export type StaffSessionItem = z.infer<typeof StaffSessionItemSchema>;
 
 /** What the API shows of a staff user. */
 export interface StaffView {

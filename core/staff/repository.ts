@@ -37,12 +37,15 @@ import {
 } from './errors.js';
 import {
   NetworkAdminCountSchema,
-  SCOPE_PATTERN,
+  ScopeSchema,
   StaffEmailItemSchema,
   StaffItemSchema,
+  StaffSessionItemSchema,
   StaffSignInRequestItemSchema,
+  isScope,
   type Scope,
   type StaffItem,
+  type StaffSessionItem,
   type StaffSignInRequestItem,
 } from './model.js';
 import {
@@ -106,10 +109,10 @@ function checkedName(name: string): string {
 
 function checkedScopes(scopes: readonly string[]): Scope[] {
   const unique = [...new Set(scopes)].sort();
-  const invalid = unique.find((scope) => !SCOPE_PATTERN.test(scope));
-  if (invalid !== undefined) throw new InvalidStaffInput('Invalid scope');
-  if (unique.length > MAX_SCOPES) throw new InvalidStaffInput('Too many scopes');
-  return unique as Scope[];
+  const valid = unique.filter(isScope);
+  if (valid.length !== unique.length) throw new InvalidStaffInput('Invalid scope');
+  if (valid.length > MAX_SCOPES) throw new InvalidStaffInput('Too many scopes');
+  return valid;
 }
 
 // ------------------------------------------------------------------------------------------------ reads
@@ -126,9 +129,7 @@ export async function findStaffByEmail(email: string): Promise<StaffItem | undef
   return staff && normalizeEmail(staff.email) === normalizeEmail(email) ? staff : undefined;
 }
 
-const ScopeRecordSchema = z.looseObject({
-  scope: z.custom<Scope>((value) => typeof value === 'string' && SCOPE_PATTERN.test(value)),
-});
+const ScopeRecordSchema = z.looseObject({ scope: ScopeSchema });
 
 /** The user's scopes from their permission records (sorted; empty for an unknown id). */
 export async function scopesOf(staffId: string): Promise<Scope[]> {
@@ -631,24 +632,6 @@ export async function deleteSignInRequest(requestId: string): Promise<void> {
 
 // ------------------------------------------------------------------------------------------------ sessions
 
-export const StaffSessionItemSchema = z.looseObject({
-  pk: z.string(),
-  sk: z.string(),
-  entity: z.literal('staff-session'),
-  staffId: z.string(),
-  sessionId: z.string(),
-  /** The scopes the token was issued with. */
-  scopes: z.array(z.custom<Scope>((value) => typeof value === 'string' && SCOPE_PATTERN.test(value))),
-  /** The profile's `permissionsVersion` the scopes were read at (absent: 0). */
-  permissionsVersion: z.number().int().optional(),
-  createdAt: z.string(),
-  /** ISO time the session ends; checked on every request. */
-  validUntil: z.string(),
-  /** TTL (epoch seconds). */
-  expiresAt: z.number(),
-});
-export type StaffSessionItem = z.infer<typeof StaffSessionItemSchema>;
-
 /**
  * Writes a session item only while its user is still active at the permissions version its scopes were read at;
  * false when a change (or deletion) committed since.
@@ -681,6 +664,8 @@ export function getStaffSession(staffId: string, sessionId: string): Promise<Sta
 export async function deleteStaffSession(staffId: string, sessionId: string): Promise<void> {
   await deleteItem(key(keys.staffSession(staffId, sessionId)));
 }
+
+export type { StaffSessionItem } from './model.js';
 
 /** Everything above as one object: what tasks take as a dependency, and what a fast test replaces. */
 export const staffRepository = {
