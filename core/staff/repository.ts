@@ -16,7 +16,7 @@
  * can hand them an in-memory one of the same shape.
  */
 import { randomUUID } from 'node:crypto';
-import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { documentClient, tableName } from '../aws-clients.js';
 import { systemClock } from '../clock.js';
@@ -444,7 +444,12 @@ export async function bootstrapNetworkAdmin(
 ): Promise<StaffItem> {
   const email = checkedEmail(input.email);
   const name = checkedName(input.name);
-  if ((await countActiveNetworkAdmins()) > 0) throw new NetworkAdminExists();
+  // Read with the SDK's own failure (not a `RetryableError`): the command tells an unreachable table by its code.
+  const { Item } = await documentClient.send(
+    new GetCommand({ TableName: tableName(), Key: keys.staffNetworkAdminCount(), ConsistentRead: true }),
+  );
+  const existing = Item && parseItem(NetworkAdminCountSchema, Item, key(keys.staffNetworkAdminCount()));
+  if ((existing?.count ?? 0) > 0) throw new NetworkAdminExists();
   const id = randomUUID();
   const at = now.toISOString();
   const staff: StaffItem = {
