@@ -1,10 +1,11 @@
 /**
  * Staff sign-in by emailed link, in two halves so that `POST /staff/login` cannot tell anyone whether an address is
  * a staff user's, by its answer or by its time: the API stores the request and starts the `staff-sign-in` workflow,
- * the same two calls for any address (`requestStaffSignIn` in `service.ts`); the workflow's task looks the address up and emails an
- * active staff user a link within their sign-in allowance (`sendStaffSignInLink`). The address travels in a request
- * item (deleted when done; a TTL catches the rest), never in the execution's input or history. This module is the
- * workflow's half, with its dependencies handed in (the task's context), so a fast test can replace each.
+ * the same two calls for any address (`requestStaffSignIn` in `service.ts`); the workflow's task looks the address
+ * up and emails an active staff user a link within their sign-in allowance (`sendStaffSignInLink`). The address
+ * travels in a request item (deleted when done; a TTL catches the rest), never in the execution's input or history.
+ * This module is the workflow's half, with its dependencies handed in (the task's context), so a fast test can
+ * replace each.
  */
 import type { Clock } from '../clock.js';
 import { requiredEnv } from '../config.js';

@@ -6,8 +6,8 @@
 import { type OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { redeemStaffLink } from '../../../core/auth/staff-links.js';
 import { camelizeKeys } from '../../../core/case.js';
-import { requestStaffSignIn } from '../../../core/staff/service.js';
 import { systemClock } from '../../../core/clock.js';
+import { requestStaffSignIn } from '../../../core/staff/service.js';
 import { STAFF_TOKEN_KEY } from '../../moderation-page.js';
 import { ErrorSchema, json } from '../../openapi-shapes.js';
 import { tokenActionPage, type SessionResult } from '../../pages.js';

@@ -4,11 +4,10 @@
  */
 import { type OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { camelizeKeys } from '../../../core/case.js';
-import { staffMessages } from '../../../core/staff/messages.js';
-import { PermissionsSchema, toScopes } from '../../../core/staff/model.js';
-import { changePermissions, removeStaff, visiblePage, visibleTarget } from '../../../core/staff/service.js';
-import { toStaffView } from '../../../core/staff/model.js';
 import { systemClock } from '../../../core/clock.js';
+import { staffMessages } from '../../../core/staff/messages.js';
+import { PermissionsSchema, toScopes, toStaffView } from '../../../core/staff/model.js';
+import { changePermissions, removeStaff, visiblePage, visibleTarget } from '../../../core/staff/service.js';
 import { authMessages } from '../../auth/contract.js';
 import { authenticateStaff, requireStaff, staffOnly } from '../../auth/staff-middleware.js';
 import { queryValueError } from '../../errors.js';
