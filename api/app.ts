@@ -1,4 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { BlankEnv } from 'hono/types';
+import { routePath } from 'hono/route';
 import packageJson from '../package.json' with { type: 'json' };
 import { logger } from '../core/logger.js';
 import { corsMiddleware } from './cors.js';
@@ -27,7 +29,7 @@ const DEFAULT_HEALTH_CHECK_TIMEOUT_MS = 2_000;
 /** The HTTP API: the same app runs behind API Gateway in Lambda and on Node locally (see `server.ts`). */
 export function createApp(deps: AppDependencies = {}) {
   const healthCheckTimeoutMs = deps.healthCheckTimeoutMs ?? DEFAULT_HEALTH_CHECK_TIMEOUT_MS;
-  const app = new OpenAPIHono({ defaultHook: validationErrorHook });
+  const app = new OpenAPIHono<BlankEnv>({ defaultHook: validationErrorHook });
 
   // Access log by route pattern, never the raw URL: paths and query strings can carry ids and tokens.
   app.use(async (c, next) => {
@@ -35,7 +37,7 @@ export function createApp(deps: AppDependencies = {}) {
     await next();
     logger.info('Request', {
       method: c.req.method,
-      route: c.req.routePath,
+      route: routePath(c),
       status: c.res.status,
       durationMs: Math.round(performance.now() - started),
     });

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Hono } from 'hono';
-import { HttpError } from './errors.js';
+import { HttpError } from './http-error.js';
 
 /*
  * The API docs page: Swagger UI from the `swagger-ui-dist` package, served by the app itself because the machines

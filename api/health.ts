@@ -1,68 +1,14 @@
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { SendEmailCommand } from '@aws-sdk/client-ses';
-import { ListStateMachinesCommand } from '@aws-sdk/client-sfn';
 import { createRoute, z } from '@hono/zod-openapi';
-import { dynamoDbClient, sesClient, sfnClient, tableName } from '../core/aws-clients.js';
+import {
+  DependencyCheckFailure,
+  httpStatusOf,
+  type DependencyCheck,
+  type DependencyName,
+} from '../core/health/checks.js';
 import { logger } from '../core/logger.js';
 
-/** The key `/health` reads: no item is ever stored under it (no entity's key starts with `HEALTH`). */
-export const healthProbeKey = { pk: { S: 'HEALTH' }, sk: { S: 'PROBE' } };
-
-/** One dependency probe; it must honour `signal`, which aborts when the check's time is up. */
-export type DependencyCheck = (signal: AbortSignal) => Promise<void>;
-export type DependencyName = 'database' | 'email' | 'workflows';
-
-/** A failure whose message we wrote ourselves, so it may be shown to anyone. */
-class DependencyCheckFailure extends Error {
-  override name = 'DependencyCheckFailure';
-}
-
-export const dependencyChecks: Record<DependencyName, DependencyCheck> = {
-  /**
-   * The application table exists and answers a read. A GetItem of one fixed key that is never written, which costs
-   * the same however many items the table holds (DescribeTable, used before, gets slower with the table's size on
-   * DynamoDB Local: 4 ms at 800 items, 21-30 ms at 6,400) and needs no permission beyond the API's reads. A
-   * missing table is ResourceNotFoundException.
-   */
-  async database(signal) {
-    if (!process.env.TABLE_NAME) throw new DependencyCheckFailure('TABLE_NAME is not set');
-    await dynamoDbClient.send(
-      new GetItemCommand({ TableName: tableName(), Key: healthProbeKey, ProjectionExpression: 'pk' }),
-      { abortSignal: signal },
-    );
-  },
-
-  /**
-   * SES answers. The SES emulator implements only SendEmail and SendRawEmail of the v1 API (other actions never
-   * answer, so GetSendQuota cannot be used), so probe with a SendEmail that has no message and no recipients: SES
-   * and the emulator both reject it with 400 before sending anything. 400 therefore means "reachable, request
-   * signed and understood"; 403 (bad credentials), 5xx, network errors and timeouts mean failure.
-   */
-  async email(signal) {
-    try {
-      // From the configured sender: in AWS the API may send only from that address, so a probe without it would
-      // be refused by IAM (403) before SES could reject it.
-      await sesClient.send(
-        new SendEmailCommand({
-          Source: process.env.EMAIL_SENDER,
-          Destination: undefined,
-          Message: undefined,
-        }),
-        {
-          abortSignal: signal,
-        },
-      );
-    } catch (error) {
-      if (httpStatusOf(error) === 400) return;
-      throw error;
-    }
-  },
-
-  /** The Step Functions endpoint answers. */
-  async workflows(signal) {
-    await sfnClient.send(new ListStateMachinesCommand({ maxResults: 1 }), { abortSignal: signal });
-  },
-};
+export { dependencyChecks, type DependencyCheck, type DependencyName } from '../core/health/checks.js';
+export { healthProbeKey } from '../core/health/repository.js';
 
 const checkStatus = z.enum(['ok', 'error']);
 
@@ -162,11 +108,6 @@ function publicReason(error: unknown): string {
   const status = httpStatusOf(error);
   if (typeof name === 'string' && name !== 'Error') return name;
   return status === undefined ? 'failed' : `HTTP ${status}`;
-}
-
-function httpStatusOf(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 }
 
 function elapsedSince(started: number): number {

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
+import { settings } from '../core/settings.js';
 import { refuseForeignHosts } from '../infra/local/host-check.js';
 import { LOCAL_HOST, assertPortFree } from '../infra/local/ports.js';
 
@@ -12,12 +13,8 @@ export interface ApiServer {
   stop(): Promise<void>;
 }
 
-/**
- * How long a client may take to send a whole request (headers and body). Node's default is 300 s, so one slow
- * client (a byte every few seconds) held a connection for five minutes. Every body of this API is at most 64 KB:
- * 10 s is plenty on any link. `API_REQUEST_TIMEOUT_MS` changes it (tests use a short one).
- */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** How long a client may take to send a whole request (`API_REQUEST_TIMEOUT_MS`, core/settings.ts, which says why). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = settings.apiRequestTimeoutMs.default;
 
 export interface ApiServerOptions {
   port: number;

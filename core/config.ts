@@ -1,9 +1,11 @@
-/** Settings read from the environment, with the defaults the local runtime uses. */
+import { settings } from './settings.js';
+
+/** The local runtime's stand-in account, and the defaults of its settings (core/settings.ts). */
 export const localDefaults = {
   region: 'us-east-1',
   accountId: '000000000000',
-  tableName: 'lumina-local',
-  emailSender: 'no-reply@alumni.localhost',
+  tableName: settings.tableName.default,
+  emailSender: settings.senderEmail.default,
 } as const;
 
 export function requiredEnv(name: string): string {

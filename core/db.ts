@@ -187,9 +187,12 @@ export async function transactWithConflictRetry(
   }
 }
 
+/** The key of a raw item (for the message of an item that fails its schema): keys are strings in this table. */
 function keyOf(raw: unknown): Key {
   const item = raw as { pk?: unknown; sk?: unknown };
-  return { pk: String(item.pk ?? ''), sk: String(item.sk ?? '') };
+  const text = (value: unknown) =>
+    typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+  return { pk: text(item.pk), sk: text(item.sk) };
 }
 
 /** `ReturnValuesOnConditionCheckFailure` comes back in DynamoDB's attribute-value form, not the document form. */

@@ -29,10 +29,11 @@
  */
 import { createHash } from 'node:crypto';
 
-export interface ItemKey {
+/** A type, not an interface: it is then assignable to `core/db.ts`'s `Key` record. */
+export type ItemKey = {
   pk: string;
   sk: string;
-}
+};
 
 /** Providers that ignore dots in the local part, and the domain each is known by (googlemail.com is gmail.com). */
 const DOT_BLIND_DOMAINS: Readonly<Record<string, string>> = {

@@ -9,46 +9,32 @@
  * the owner's inbox still works for at least half an hour. Callers over the allowance therefore send nothing and
  * answer as usual: the owner signs in with the newest link they have. Counted with conditional writes (race-free).
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient, tableName } from './aws-clients.js';
+import { z } from 'zod';
+import { systemClock } from './clock.js';
+import { updateIf, type Key } from './db.js';
 import { keys } from './keys.js';
-
-/** Half the shortest link a sign-in email carries (1 hour): see the module comment. */
-const MAX_INTERVAL_SECONDS = 1800;
+import { settings } from './settings.js';
 
 export interface SignInAllowance {
   /** Emails that may go out at once to a principal who had none for a while. */
   burst: number;
-  /** One more email per this many seconds after that. */
+  /** One more email per this many seconds after that (at most half a sign-in link's hour: see the module comment). */
   intervalSeconds: number;
 }
 
+/** `SIGN_IN_EMAIL_BURST` and `SIGN_IN_EMAIL_INTERVAL_SECONDS` (core/settings.ts). */
 export function signInAllowance(env: NodeJS.ProcessEnv = process.env): SignInAllowance {
-  const burst = positiveInteger(env.SIGN_IN_EMAIL_BURST, 3, 'SIGN_IN_EMAIL_BURST');
-  const intervalSeconds = positiveInteger(
-    env.SIGN_IN_EMAIL_INTERVAL_SECONDS,
-    MAX_INTERVAL_SECONDS,
-    'SIGN_IN_EMAIL_INTERVAL_SECONDS',
-  );
-  if (intervalSeconds > MAX_INTERVAL_SECONDS) {
-    throw new Error(`SIGN_IN_EMAIL_INTERVAL_SECONDS must be at most ${MAX_INTERVAL_SECONDS}`);
-  }
-  return { burst, intervalSeconds };
-}
-
-function positiveInteger(raw: string | undefined, fallback: number, name: string): number {
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
-  return value;
+  return {
+    burst: settings.signInEmailBurst.read(env),
+    intervalSeconds: settings.signInEmailIntervalSeconds.read(env),
+  };
 }
 
 /**
  * Takes one sign-in email from `principal`'s allowance (e.g. `MEMBER#fred_bloggs`); false when none is left, in
  * which case an email went to the principal less than one interval ago.
  */
-export async function takeSignInEmail(principal: string, now = new Date()): Promise<boolean> {
+export async function takeSignInEmail(principal: string, now = systemClock.now()): Promise<boolean> {
   const { burst, intervalSeconds } = signInAllowance();
   const interval = intervalSeconds * 1000;
   const at = now.getTime();
@@ -107,14 +93,14 @@ function expirySeconds(fullAt: number): number {
   return Math.ceil(fullAt / 1000) + 24 * 3600;
 }
 
-async function conditionalUpdate(
-  input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>,
-): Promise<boolean> {
-  try {
-    await documentClient.send(new UpdateCommand({ TableName: tableName(), ...input }));
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+/** The allowance item: only its key is read back; the update's condition does the deciding. */
+const AllowanceItemSchema = z.looseObject({ pk: z.string(), sk: z.string() });
+
+async function conditionalUpdate(input: {
+  Key: Key;
+  UpdateExpression: string;
+  ConditionExpression: string;
+  ExpressionAttributeValues: Record<string, unknown>;
+}): Promise<boolean> {
+  return (await updateIf(AllowanceItemSchema, input)) !== undefined;
 }

@@ -1,13 +1,14 @@
 /**
  * The CDK app (`npm run synth`, or the CDK CLI through cdk.json). Parameters come from context: the `context`
  * block of cdk.json, or on the CLI `cdk deploy -c senderEmail=alumni@example.org -c siteUrl=https://...`. Every
- * parameter, its default and meaning is listed in `infra/settings.ts` (and in the README's deploy section).
+ * parameter, its default and meaning is in the settings schema (`core/settings.ts`; docs/reference/settings.md).
  * The AwsSolutions checks of cdk-nag run on every synth; an unsuppressed error fails it.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { parseOrigins } from '../core/cors.js';
+import { settings } from '../core/settings.js';
 import { applyAwsSolutionsChecks } from './nag.js';
 import {
   defaultApiThrottle,
@@ -35,11 +36,11 @@ const app = new App({
   context: cdkJson.context ?? {},
 });
 
-const known = new Set(deployParameters().map((parameter) => parameter.name));
+const known = new Set<string>(deployParameters().map((parameter) => parameter.name));
 
 /** A context value as a string (cdk.json may hold numbers and booleans, `-c` gives strings); unset → undefined. */
 function context(name: string): string | undefined {
-  if (!known.has(name)) throw new Error(`context ${name} is not a documented parameter (infra/settings.ts)`);
+  if (!known.has(name)) throw new Error(`context ${name} is not a documented parameter (core/settings.ts)`);
   const value: unknown = app.node.tryGetContext(name);
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
@@ -56,19 +57,21 @@ function required(name: keyof typeof exampleParameters): string {
   return exampleParameters[name];
 }
 
-function integer(name: string): number | undefined {
+/** An integer parameter, parsed by the schema's parser; unset → undefined (the stack applies the default). */
+type IntegerParameter =
+  | 'apiRateLimit'
+  | 'apiBurstLimit'
+  | 'logRetentionDays'
+  | 'errorAlarmThreshold'
+  | 'failedExecutionsAlarmThreshold';
+function integer(name: IntegerParameter): number | undefined {
   const value = context(name);
   if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new Error(`context ${name} must be a positive integer`);
-  return number;
+  return settings[name].parse(value, `context ${name}`);
 }
 
-function boolean(name: string): boolean {
-  const value = context(name);
-  if (value === undefined || value === 'false') return false;
-  if (value === 'true') return true;
-  throw new Error(`context ${name} must be true or false`);
+function boolean(name: 'sesIdentityExists'): boolean {
+  return settings[name].parse(context(name), `context ${name}`);
 }
 
 const workflowSettings: WorkflowSettings = {};

@@ -5,8 +5,11 @@
  * execution's invitation any more fails as `InvalidInput`; concurrent changes that keep winning as `RetryableError`.
  */
 import { z } from 'zod';
-import { staffRepository } from '../core/staff/repository.js';
+import { staffRepository, type StaffRepository } from '../core/staff/repository.js';
 import { defineTask } from './define-task.js';
+
+/** The repository methods this task uses (a fast test hands in an in-memory one). */
+const repository: Pick<StaffRepository, 'activateInvitation'> = staffRepository;
 
 export const handler = defineTask({
   name: 'activate-staff',
@@ -16,7 +19,7 @@ export const handler = defineTask({
     acceptedAt: z.iso.datetime(),
   }),
   output: z.object({ activated: z.literal(true), activatedAt: z.string() }),
-  dependencies: { staff: staffRepository as Pick<typeof staffRepository, 'activateInvitation'> },
+  dependencies: { staff: repository },
   async run({ staffId, executionName, acceptedAt }, { staff, clock }) {
     const activated = await staff.activateInvitation(staffId, executionName, acceptedAt, clock.now());
     return { activated: true as const, activatedAt: activated.activatedAt ?? acceptedAt };

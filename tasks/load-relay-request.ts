@@ -2,23 +2,32 @@
  * Relay step 1: the workflow is started with a relay id only (the message and addresses stay out of the execution's
  * input and history); load the request and add the settings the later states need.
  */
-import { relaySettings } from '../core/relay/settings.js';
+import { z } from 'zod';
 import { RelayRequestSchema } from '../core/relay/model.js';
-import { getRelay } from '../core/relay/store.js';
-import { WorkflowTaskError, taskErrors } from '../core/errors.js';
-import { parseTaskInput } from '../core/task-input.js';
+import { relayRepository, type RelayRepository } from '../core/relay/repository.js';
+import { loadableRelay } from '../core/relay/rules.js';
+import { relaySettings } from '../core/relay/settings.js';
+import { defineTask } from './define-task.js';
 
-export const handler = async (event: unknown) => {
-  const { relayId } = parseTaskInput(RelayRequestSchema, event);
-  const relay = await getRelay(relayId);
-  if (relay.outcome)
-    throw new WorkflowTaskError(taskErrors.invalidInput, 'The relay request has already ended');
-  if (!relay.message)
-    throw new WorkflowTaskError(taskErrors.invalidInput, 'The relay request has no message');
-  return {
-    relayId,
-    recipientId: relay.recipientId,
-    senderKind: relay.senderKind,
-    settings: { studentVerificationTimeoutSeconds: relaySettings().studentVerificationTimeoutSeconds },
-  };
-};
+const relays: Pick<RelayRepository, 'getRelay'> = relayRepository;
+
+export const handler = defineTask({
+  name: 'load-relay-request',
+  input: RelayRequestSchema,
+  output: z.object({
+    relayId: z.string(),
+    recipientId: z.string(),
+    senderKind: z.enum(['member', 'student']),
+    settings: z.object({ studentVerificationTimeoutSeconds: z.number().int().positive() }),
+  }),
+  dependencies: { relays, settings: relaySettings },
+  async run({ relayId }, { relays, settings }) {
+    const relay = loadableRelay(await relays.getRelay(relayId));
+    return {
+      relayId,
+      recipientId: relay.recipientId,
+      senderKind: relay.senderKind,
+      settings: { studentVerificationTimeoutSeconds: settings().studentVerificationTimeoutSeconds },
+    };
+  },
+});

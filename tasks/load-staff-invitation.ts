@@ -4,9 +4,12 @@
  * (`InvitationNotPending`) fails as `InvalidInput`, which the ASL ends in its `InvitationNotPending` state.
  */
 import { z } from 'zod';
-import { staffRepository } from '../core/staff/repository.js';
+import { staffRepository, type StaffRepository } from '../core/staff/repository.js';
 import { staffInvitationTimeoutSeconds } from '../core/staff/settings.js';
 import { defineTask } from './define-task.js';
+
+/** The repository methods this task uses (a fast test hands in an in-memory one). */
+const repository: Pick<StaffRepository, 'loadPendingInvitation'> = staffRepository;
 
 export const handler = defineTask({
   name: 'load-staff-invitation',
@@ -15,7 +18,7 @@ export const handler = defineTask({
     staffId: z.string(),
     settings: z.object({ invitationTimeoutSeconds: z.number().int().positive() }),
   }),
-  dependencies: { staff: staffRepository as Pick<typeof staffRepository, 'loadPendingInvitation'> },
+  dependencies: { staff: repository },
   async run({ staffId, executionName }, { staff }) {
     await staff.loadPendingInvitation(staffId, executionName);
     return { staffId, settings: { invitationTimeoutSeconds: staffInvitationTimeoutSeconds() } };

@@ -4,67 +4,29 @@
  * for this email either way (they are not told why a member can't be contacted).
  */
 import { z } from 'zod';
-import { renderEmail, type EmailContent } from '../core/email/render.js';
-import { sendEmail } from '../core/email/send.js';
-import { RelayResultSchema, memberRelayKey, type RelayItem, type RelayResult } from '../core/relay/model.js';
-import { getMemberProfile, getRelay } from '../core/relay/store.js';
-import { parseTaskInput } from '../core/task-input.js';
+import { senderNoticeEmail } from '../core/relay/emails.js';
+import { RelayResultSchema } from '../core/relay/model.js';
+import { relayRepository, type RelayRepository } from '../core/relay/repository.js';
+import { senderAddress } from '../core/relay/rules.js';
+import { defineTask } from './define-task.js';
 
-const InputSchema = z.object({ relayId: z.uuid(), result: RelayResultSchema });
+const relays: Pick<RelayRepository, 'getRelay' | 'getMember'> = relayRepository;
 
-const limitText: Record<NonNullable<RelayResult['limit']>, string> = {
-  'sender-daily':
-    'You have sent as many first emails today as the network allows. Please try again tomorrow.',
-  'recipient-daily':
-    'This member has received as many first emails today as the network allows. Please try again tomorrow.',
-  pair: 'You have already sent this member a first email. If they want to, they will reply.',
-};
-
-export const handler = async (event: unknown) => {
-  const { relayId, result } = parseTaskInput(InputSchema, event);
-  const relay = await getRelay(relayId);
-  const recipient = await addressOf(relay);
-  if (!recipient) return { notified: false };
-  const content = message(relay, result);
-  if (!content) return { notified: false };
-  await sendEmail(recipient.email, renderEmail({ greeting: `Hello ${recipient.name},`, ...content }));
-  return { notified: true };
-};
-
-function message(relay: RelayItem, result: RelayResult): Omit<EmailContent, 'greeting'> | undefined {
-  if (result.outcome === 'sent') {
-    return {
-      subject: `Your message to ${relay.recipientId} was sent`,
-      paragraphs: [
-        `We sent your first email to the alumni network member ${relay.recipientId}.`,
-        'We have not shared their address with you: if they reply, their reply comes from them directly.',
-      ],
-    };
-  }
-  if (relay.senderKind !== 'student') return undefined;
-  if (result.outcome === 'not-contactable') {
-    return {
-      subject: 'Your message could not be sent',
-      paragraphs: [
-        "This member can't be contacted through the network. Your message was not sent and has been deleted.",
-      ],
-    };
-  }
-  if (result.outcome === 'rate-limited' && result.limit) {
-    return { subject: 'Your message could not be sent yet', paragraphs: [limitText[result.limit]] };
-  }
-  return undefined;
-}
-
-async function addressOf(relay: RelayItem): Promise<{ email: string; name: string } | undefined> {
-  if (relay.senderKind === 'student') {
-    return relay.studentEmail && relay.studentName
-      ? { email: relay.studentEmail, name: relay.studentName }
-      : undefined;
-  }
-  const member = relay.senderMemberId ? await getMemberProfile(relay.senderMemberId) : undefined;
-  // Only the sender's own profile: a later owner of their id is told nothing about their request.
-  return member && memberRelayKey(member) === relay.senderKey
-    ? { email: member.email, name: member.fullName }
-    : undefined;
-}
+export const handler = defineTask({
+  name: 'notify-relay-sender',
+  input: z.object({ relayId: z.uuid(), result: RelayResultSchema }),
+  output: z.object({ notified: z.boolean() }),
+  dependencies: { relays },
+  async run({ relayId, result }, { relays, mailer }) {
+    const relay = await relays.getRelay(relayId);
+    const senderMember =
+      relay.senderKind === 'member' && relay.senderMemberId
+        ? await relays.getMember(relay.senderMemberId)
+        : undefined;
+    const sender = senderAddress(relay, senderMember);
+    const email = sender && senderNoticeEmail(relay, result, sender.name);
+    if (!sender || !email) return { notified: false };
+    await mailer.send(sender.email, email);
+    return { notified: true };
+  },
+});

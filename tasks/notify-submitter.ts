@@ -3,34 +3,38 @@
  * an address is known: their member address, or the one an anonymous visitor gave.
  */
 import { z } from 'zod';
-import { sendEmail } from '../core/email/send.js';
-import { WorkflowTaskError, rethrowAwsError, taskErrors } from '../core/errors.js';
-import { outcomeEmail, submitterAddress } from '../core/submissions/notices.js';
-import { claimNotice, getSubmission, releaseNotice } from '../core/submissions/store.js';
-import { parseTaskInput } from '../core/task-input.js';
+import { DomainError } from '../core/errors.js';
+import { getMember } from '../core/members/account.js';
+import { outcomeEmail, sendNoticeOnce } from '../core/submissions/notices.js';
+import { submissionRepository } from '../core/submissions/repository.js';
+import { hasOutcomeToTell, noticeName, outcomeAddress } from '../core/submissions/rules.js';
+import { defineTask } from './define-task.js';
 
-const InputSchema = z.object({ submissionId: z.uuid() });
-const NOTICE = 'submitter';
-
-export const handler = async (event: unknown) => {
-  const { submissionId } = parseTaskInput(InputSchema, event);
-  try {
-    const submission = await getSubmission(submissionId);
-    if (!submission) throw new WorkflowTaskError(taskErrors.invalidInput, 'Submission not found');
-    if (submission.status !== 'approved' && submission.status !== 'rejected') {
-      return { sent: false, reason: 'no outcome to tell' };
-    }
-    const address = await submitterAddress(submission);
+export const handler = defineTask({
+  name: 'notify-submitter',
+  input: z.object({ submissionId: z.uuid() }),
+  output: z.object({ sent: z.boolean(), reason: z.string().optional() }),
+  dependencies: { submissions: submissionRepository, members: { getMember } },
+  async run({ submissionId }, { submissions, members, mailer, clock }) {
+    const submission = await submissions.getSubmission(submissionId);
+    if (!submission) throw new DomainError('InvalidInput', 'Submission not found');
+    if (!hasOutcomeToTell(submission)) return { sent: false, reason: 'no outcome to tell' };
+    const member = submission.submitter.verified
+      ? await members.getMember(submission.submitter.id)
+      : undefined;
+    const address = outcomeAddress(submission, member);
     if (!address) return { sent: false, reason: 'no address' };
-    if (!(await claimNotice(submissionId, NOTICE))) return { sent: false, reason: 'already sent' };
-    try {
-      await sendEmail(address, outcomeEmail(submission));
-    } catch (error) {
-      await releaseNotice(submissionId, NOTICE).catch(() => undefined);
-      throw error;
-    }
-    return { sent: true };
-  } catch (error) {
-    rethrowAwsError(error);
-  }
-};
+    const sent = await sendNoticeOnce(
+      submissionId,
+      noticeName('submitter'),
+      address,
+      outcomeEmail(submission),
+      {
+        submissions,
+        mailer,
+        now: clock.now(),
+      },
+    );
+    return sent ? { sent: true } : { sent: false, reason: 'already sent' };
+  },
+});

@@ -8,8 +8,11 @@ import { z } from 'zod';
 import { requiredEnv } from '../core/config.js';
 import { issueLinkToken } from '../core/links.js';
 import { invitationEmail, staffLinkUrl } from '../core/staff/emails.js';
-import { staffRepository } from '../core/staff/repository.js';
+import { staffRepository, type StaffRepository } from '../core/staff/repository.js';
 import { defineTask } from './define-task.js';
+
+/** The repository methods this task uses (a fast test hands in an in-memory one). */
+const repository: Pick<StaffRepository, 'storeInvitationTaskToken'> = staffRepository;
 
 export const handler = defineTask({
   name: 'send-staff-invitation',
@@ -21,7 +24,7 @@ export const handler = defineTask({
   }),
   output: z.object({ sent: z.literal(true), messageId: z.string() }),
   dependencies: {
-    staff: staffRepository as Pick<typeof staffRepository, 'storeInvitationTaskToken'>,
+    staff: repository,
     links: { issue: issueLinkToken },
   },
   async run({ staffId, executionName, taskToken, validForSeconds }, { staff, links, mailer, clock }) {

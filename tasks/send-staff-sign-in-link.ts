@@ -5,19 +5,20 @@
 import { z } from 'zod';
 import { issueLinkToken } from '../core/links.js';
 import { returnSignInEmail, takeSignInEmail } from '../core/sign-in-limit.js';
-import { staffRepository } from '../core/staff/repository.js';
+import { staffRepository, type StaffRepository } from '../core/staff/repository.js';
 import { sendStaffSignInLink } from '../core/staff/sign-in.js';
 import { defineTask } from './define-task.js';
+
+/** The repository methods this task uses (a fast test hands in an in-memory one). */
+const repository: Pick<StaffRepository, 'getSignInRequest' | 'deleteSignInRequest' | 'findStaffByEmail'> =
+  staffRepository;
 
 export const handler = defineTask({
   name: 'send-staff-sign-in-link',
   input: z.object({ requestId: z.uuid() }),
   output: z.object({ sent: z.boolean() }),
   dependencies: {
-    staff: staffRepository as Pick<
-      typeof staffRepository,
-      'getSignInRequest' | 'deleteSignInRequest' | 'findStaffByEmail'
-    >,
+    staff: repository,
     allowance: { take: takeSignInEmail, giveBack: returnSignInEmail },
     links: { issue: issueLinkToken },
   },

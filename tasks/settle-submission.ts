@@ -1,22 +1,23 @@
 /**
  * Submission review: give the submission its final status. After a decision that is the decision's status; after
- * the last reminder round ran out, or a failure, with no outcome recorded, the submission expires. Safe to repeat.
+ * the last reminder round ran out, or a failure, with no outcome recorded, the submission expires (`settlement` in
+ * core/submissions/rules.ts). Safe to repeat.
  */
 import { z } from 'zod';
-import { WorkflowTaskError, rethrowAwsError, taskErrors } from '../core/errors.js';
-import { SubmissionConflict, SubmissionNotFound, settleSubmission } from '../core/submissions/store.js';
-import { parseTaskInput } from '../core/task-input.js';
+import { DomainError } from '../core/errors.js';
+import { SUBMISSION_STATUSES } from '../core/submissions/model.js';
+import { submissionRepository } from '../core/submissions/repository.js';
+import { defineTask } from './define-task.js';
 
-const InputSchema = z.object({ submissionId: z.uuid() });
-
-export const handler = async (event: unknown) => {
-  const { submissionId } = parseTaskInput(InputSchema, event);
-  try {
-    return await settleSubmission(submissionId);
-  } catch (error) {
-    if (error instanceof SubmissionNotFound)
-      throw new WorkflowTaskError(taskErrors.invalidInput, error.message);
-    if (error instanceof SubmissionConflict) throw new WorkflowTaskError(taskErrors.retryable, error.message);
-    rethrowAwsError(error);
-  }
-};
+export const handler = defineTask({
+  name: 'settle-submission',
+  input: z.object({ submissionId: z.uuid() }),
+  output: z.object({ status: z.enum(SUBMISSION_STATUSES), site: z.string() }),
+  dependencies: { submissions: submissionRepository },
+  async run({ submissionId }, { submissions, clock }) {
+    // A concurrent change too many times in a row is SubmissionConflict: RetryableError for the workflow.
+    const settled = await submissions.settleSubmission(submissionId, clock.now());
+    if (!settled) throw new DomainError('InvalidInput', 'Submission not found');
+    return settled;
+  },
+});

@@ -4,19 +4,35 @@
  * queue, with an undecided review. Returns the settings the later states need.
  */
 import { z } from 'zod';
-import { WorkflowTaskError, rethrowAwsError, taskErrors } from '../core/errors.js';
-import { submissionSchemas, type SubmissionItem } from '../core/submissions/model.js';
-import { submissionSettings } from '../core/submissions/settings.js';
-import { SubmissionNotFound, markPending } from '../core/submissions/store.js';
+import { DomainError } from '../core/errors.js';
 import { configuredSites } from '../core/staff/model.js';
-import { parseTaskInput } from '../core/task-input.js';
+import { submissionRepository } from '../core/submissions/repository.js';
+import { storedSubmissionProblems } from '../core/submissions/rules.js';
+import { submissionSettings } from '../core/submissions/settings.js';
+import { defineTask } from './define-task.js';
 
-const InputSchema = z.object({ submissionId: z.uuid(), executionName: z.string().min(1) });
-
-export const handler = async (event: unknown) => {
-  const { submissionId, executionName } = parseTaskInput(InputSchema, event);
-  try {
-    const submission = await markPending(submissionId, executionName, checkStoredSubmission);
+export const handler = defineTask({
+  name: 'store-submission',
+  input: z.object({ submissionId: z.uuid(), executionName: z.string().min(1) }),
+  output: z.object({
+    submissionId: z.string(),
+    site: z.string(),
+    round: z.number().int(),
+    settings: z.object({
+      decisionTimeoutSeconds: z.number().int(),
+      reminderRounds: z.number().int(),
+    }),
+  }),
+  dependencies: { submissions: submissionRepository },
+  async run({ submissionId, executionName }, { submissions, clock }) {
+    const submission = await submissions.markPending(submissionId, executionName, clock.now(), (stored) => {
+      const problems = storedSubmissionProblems(stored, configuredSites());
+      if (problems.length > 0) {
+        throw new DomainError('InvalidInput', `Invalid stored submission: ${problems.join(', ')}`);
+      }
+    });
+    // Nothing to review: the execution ends as InvalidSubmission (the received item expires by TTL).
+    if (!submission) throw new DomainError('InvalidInput', 'Submission not found');
     const settings = submissionSettings();
     return {
       submissionId,
@@ -27,37 +43,5 @@ export const handler = async (event: unknown) => {
         reminderRounds: settings.reminderRounds,
       },
     };
-  } catch (error) {
-    if (error instanceof SubmissionNotFound)
-      throw new WorkflowTaskError(taskErrors.invalidInput, error.message);
-    rethrowAwsError(error);
-  }
-};
-
-/** The stored fields must still pass the API's schema for their type, and the site must be configured. */
-function checkStoredSubmission(submission: SubmissionItem): void {
-  const schema = submissionSchemas[submission.type];
-  const fields = {
-    targetType: submission.targetType,
-    targetId: submission.targetId,
-    targetName: submission.targetName,
-    targetUrl: submission.targetUrl,
-    subject: submission.subject,
-    message: submission.message,
-    ...(submission.show ? { show: submission.show } : {}),
-    ...(submission.bio ? { bio: submission.bio } : {}),
-  };
-  const problems: string[] = [];
-  if (!schema) problems.push('type');
-  else {
-    const result = schema.safeParse(fields);
-    if (!result.success) problems.push(...result.error.issues.map((issue) => issue.path.join('.')));
-  }
-  if (!configuredSites().includes(submission.site)) problems.push('site');
-  if (problems.length > 0) {
-    throw new WorkflowTaskError(
-      taskErrors.invalidInput,
-      `Invalid stored submission: ${[...new Set(problems)].join(', ')}`,
-    );
-  }
-}
+  },
+});

@@ -6,10 +6,14 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { camelizeKeys } from '../../core/case.js';
+import { systemClock } from '../../core/clock.js';
 import { InvalidCursorError } from '../../core/cursor.js';
+import { DomainError } from '../../core/errors.js';
 import { configuredSites, type Scope } from '../../core/staff/model.js';
 import { canModerate, canReadSubmissions } from '../../core/staff/rules.js';
+import { SubmissionNotFound, submissionMessages } from '../../core/submissions/errors.js';
 import {
+  DECISIONS,
   SUBMISSION_STATUSES,
   submissionLimits,
   toReviewView,
@@ -17,11 +21,9 @@ import {
   type SubmissionItem,
   type SubmissionStatus,
 } from '../../core/submissions/model.js';
+import { getReview, getSubmission, moderationQueue } from '../../core/submissions/repository.js';
+import { claim, decide } from '../../core/submissions/review-requests.js';
 import { plainText } from '../../core/text.js';
-import { decide, submissionMessages } from '../../core/submissions/review-requests.js';
-import { submissionSettings } from '../../core/submissions/settings.js';
-import { moderationQueue } from '../../core/submissions/listing.js';
-import { claimReview, getReview, getSubmission } from '../../core/submissions/store.js';
 import { authMessages } from '../auth/contract.js';
 import {
   authenticateStaff,
@@ -30,7 +32,7 @@ import {
   type AuthenticatedStaff,
   type StaffVariables,
 } from '../auth/staff-middleware.js';
-import { HttpError, queryValueError, validationErrorHook } from '../errors.js';
+import { queryValueError, validationErrorHook } from '../errors.js';
 import { ErrorSchema, ValidationErrorSchema, json } from '../openapi-shapes.js';
 import { moderationPage } from '../moderation-page.js';
 import { ModeratedSubmissionSchema, ReviewSchema, SubmissionSchema } from './submission-shapes.js';
@@ -84,7 +86,7 @@ const DecisionBodySchema = z
     camelizeKeys,
     z
       .object({
-        decision: z.enum(['approve', 'reject']),
+        decision: z.enum(DECISIONS),
         reason: plainText(submissionLimits.reason).optional(),
       })
       .superRefine((body, context) => {
@@ -214,8 +216,8 @@ async function submissionFor(
   allowed: (scopes: readonly Scope[], site: string) => boolean,
 ): Promise<SubmissionItem> {
   const submission = await getSubmission(submissionId);
-  if (!submission || submission.status === 'received') throw new HttpError(404, submissionMessages.notFound);
-  if (!allowed(actor.scopes, submission.site)) throw new HttpError(403, authMessages.forbidden);
+  if (!submission || submission.status === 'received') throw new SubmissionNotFound();
+  if (!allowed(actor.scopes, submission.site)) throw new DomainError('Forbidden', authMessages.forbidden);
   return submission;
 }
 
@@ -230,7 +232,7 @@ export function registerModerationRoutes(app: OpenAPIHono): void {
     if (!configuredSites().includes(site)) {
       return queryValueError(c, 'site', moderationMessages.unknownSite);
     }
-    if (!canReadSubmissions(actor.scopes, site)) throw new HttpError(403, authMessages.forbidden);
+    if (!canReadSubmissions(actor.scopes, site)) throw new DomainError('Forbidden', authMessages.forbidden);
     try {
       const page = await moderationQueue(site, status, { limit, ...(cursor ? { cursor } : {}) });
       return c.json(
@@ -255,15 +257,12 @@ export function registerModerationRoutes(app: OpenAPIHono): void {
   routes.openapi(claimRoute, async (c) => {
     const actor = requireStaff(c);
     const submission = await submissionFor(actor, c.req.valid('param').id, canModerate);
-    const result = await claimReview(submission.id, actor.staff.id, submissionSettings().claimSeconds);
-    if (!result.claimed) {
-      if (result.refusal === 'not-found') throw new HttpError(404, submissionMessages.notFound);
-      throw new HttpError(
-        409,
-        result.refusal === 'claimed' ? submissionMessages.claimed : submissionMessages.decided,
-      );
-    }
-    return c.json({ review: toReviewView(result.review) }, 200);
+    const review = await claim({
+      submissionId: submission.id,
+      staffId: actor.staff.id,
+      now: systemClock.now(),
+    });
+    return c.json({ review: toReviewView(review) }, 200);
   });
 
   routes.openapi(decisionRoute, async (c) => {
@@ -275,6 +274,7 @@ export function registerModerationRoutes(app: OpenAPIHono): void {
       staffId: actor.staff.id,
       decision,
       reason: reason ?? null,
+      now: systemClock.now(),
     });
     const review = await getReview(submission.id);
     return c.json({ ...toSubmissionView(decided, 'full'), review: toReviewView(review) }, 200);

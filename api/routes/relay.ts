@@ -9,15 +9,17 @@ import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import { camelizeKeys } from '../../core/case.js';
 import { linkMessages } from '../../core/auth/redeem.js';
+import { systemClock } from '../../core/clock.js';
 import { logger } from '../../core/logger.js';
+import { MemberContactSchema, StudentContactSchema, type RelayLimit } from '../../core/relay/model.js';
+import { secondsUntilTomorrowUtc } from '../../core/relay/rules.js';
 import {
   awaitContactRequest,
   confirmStudentContact,
   relayMessages,
   reportRelay,
   startContactRequest,
-} from '../../core/relay/contact-requests.js';
-import { MemberContactSchema, StudentContactSchema, type RelayLimit } from '../../core/relay/model.js';
+} from '../../core/relay/service.js';
 import { isStudentAddress, relaySettings } from '../../core/relay/settings.js';
 import { MemberIdSchema } from '../../core/members/model.js';
 import { authMessages, type AuthVariables } from '../auth/contract.js';
@@ -246,12 +248,6 @@ const reportPage = tokenActionPage({
 
 // ------------------------------------------------------------------------------------------------ handlers
 
-/** Seconds until the next UTC midnight, when the daily counters start again. */
-function secondsUntilTomorrowUtc(now = new Date()): number {
-  const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
-  return Math.max(1, Math.ceil((midnight - now.getTime()) / 1000));
-}
-
 export function registerRelayRoutes(app: OpenAPIHono, options: RelayRouteOptions = {}): void {
   const outcomeWaitMs = options.outcomeWaitMs ?? RELAY_OUTCOME_WAIT_MS;
   const relay = new OpenAPIHono<RelayEnv>({ defaultHook: validationErrorHook });
@@ -263,13 +259,16 @@ export function registerRelayRoutes(app: OpenAPIHono, options: RelayRouteOptions
     // Nobody writes to themself through the relay; the answer is the neutral one all the same.
     if (id === member.id) throw new HttpError(403, relayTexts.notContactable);
 
-    const executionArn = await startContactRequest({
-      kind: 'member',
-      recipientId: id,
-      sender: member,
-      ...(subject === undefined ? {} : { subject }),
-      message,
-    });
+    const executionArn = await startContactRequest(
+      {
+        kind: 'member',
+        recipientId: id,
+        sender: member,
+        ...(subject === undefined ? {} : { subject }),
+        message,
+      },
+      systemClock.now(),
+    );
     const outcome = await awaitContactRequest(executionArn, outcomeWaitMs, OUTCOME_POLL_INTERVAL_MS);
     if (outcome.state === 'running') return c.json({ status: 'pending' as const }, 202);
     if (outcome.state === 'failed') {
@@ -287,7 +286,7 @@ export function registerRelayRoutes(app: OpenAPIHono, options: RelayRouteOptions
         return c.json(
           { detail: result.limit ? relayTexts.limits[result.limit] : relayTexts.rateLimited },
           429,
-          daily ? { 'Retry-After': String(secondsUntilTomorrowUtc()) } : {},
+          daily ? { 'Retry-After': String(secondsUntilTomorrowUtc(systemClock.now())) } : {},
         );
       }
       default:
@@ -300,28 +299,31 @@ export function registerRelayRoutes(app: OpenAPIHono, options: RelayRouteOptions
   relay.openapi(studentContactRoute, async (c) => {
     const { id } = c.req.valid('param');
     const { name, email, subject, message } = c.req.valid('json');
-    await startContactRequest({
-      kind: 'student',
-      recipientId: id,
-      studentName: name,
-      studentEmail: email,
-      ...(subject === undefined ? {} : { subject }),
-      message,
-    });
+    await startContactRequest(
+      {
+        kind: 'student',
+        recipientId: id,
+        studentName: name,
+        studentEmail: email,
+        ...(subject === undefined ? {} : { subject }),
+        message,
+      },
+      systemClock.now(),
+    );
     return c.json({ status: 'confirmation-sent' as const, detail: relayTexts.confirmationSent }, 202);
   });
 
   relay.openapi(confirmPageRoute, (c) => c.html(confirmPage.html, 200, confirmPage.headers));
 
   relay.openapi(confirmRoute, async (c) => {
-    await confirmStudentContact(c.req.valid('json').token);
+    await confirmStudentContact(c.req.valid('json').token, systemClock.now());
     return c.json({ status: 'confirmed' as const, detail: relayTexts.confirmed }, 200);
   });
 
   relay.openapi(reportPageRoute, (c) => c.html(reportPage.html, 200, reportPage.headers));
 
   relay.openapi(reportRoute, async (c) => {
-    await reportRelay(c.req.valid('json').token);
+    await reportRelay(c.req.valid('json').token, systemClock.now());
     return c.json({ status: 'reported' as const, detail: relayTexts.reported }, 200);
   });
 

@@ -8,31 +8,26 @@ import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { camelizeKeys } from '../../core/case.js';
+import { systemClock } from '../../core/clock.js';
 import { InvalidCursorError } from '../../core/cursor.js';
+import { DomainError } from '../../core/errors.js';
 import { MemberIdSchema } from '../../core/members/model.js';
 import { configuredSites } from '../../core/staff/model.js';
-import { canReadSubmissions } from '../../core/staff/rules.js';
+import { submissionMessages } from '../../core/submissions/errors.js';
 import {
   submissionSchemas,
   toSubmissionView,
   type SubmissionInput,
-  type SubmissionItem,
   type SubmissionType,
 } from '../../core/submissions/model.js';
-import { submissionMessages, submit, withdraw } from '../../core/submissions/review-requests.js';
+import { countSubmitterSubmissions, listSubmitterSubmissions } from '../../core/submissions/repository.js';
+import { submit, withdrawAsMember } from '../../core/submissions/review-requests.js';
+import { seesInFull, visibilityFor, type Visibility } from '../../core/submissions/rules.js';
 import { submissionSettings } from '../../core/submissions/settings.js';
-import {
-  ALL,
-  APPROVED_ONLY,
-  countSubmitterSubmissions,
-  listSubmitterSubmissions,
-  type Visibility,
-} from '../../core/submissions/listing.js';
-import { getSubmission } from '../../core/submissions/store.js';
 import { authMessages, type AuthVariables } from '../auth/contract.js';
 import { authenticate, optionalMember, requireMember } from '../auth/middleware.js';
 import { authenticateMemberOrStaff, type StaffVariables } from '../auth/staff-middleware.js';
-import { HttpError, queryValueError, validationErrorHook } from '../errors.js';
+import { queryValueError, validationErrorHook } from '../errors.js';
 import { ErrorSchema, ValidationErrorSchema, json } from '../openapi-shapes.js';
 import { responseHeaders } from '../../core/response-headers.js';
 import { SubmissionSchema } from './submission-shapes.js';
@@ -43,7 +38,7 @@ export const submitterMessages = {
   submitterRequired: 'You must either provide a submitter or authenticate as a member',
   submitterForbidden: 'You must not provide a submitter if you are authenticated',
   unknownSite: 'Unknown site',
-  cannotWithdraw: 'You cannot withdraw another member’s submission',
+  cannotWithdraw: submissionMessages.cannotWithdraw,
   invalidCursor: 'Invalid cursor',
   tooLarge: 'Request body too large',
 } as const;
@@ -222,22 +217,13 @@ const withdrawRoute = createRoute({
 
 // ------------------------------------------------------------------------------------------------ helpers
 
-/**
- * What the caller sees of `submitterId`'s submissions: everything for the member themself and network staff; for a
- * site's staff that site's submissions and other sites' approved ones; for anyone else approved ones only.
- */
-function visibilityFor(c: Context<SubmissionEnv>, submitterId: string): Visibility {
-  if (c.get('auth')?.member.id === submitterId) return ALL;
-  const staff = c.get('staff');
-  if (!staff) return APPROVED_ONLY;
-  if (staff.scopes.includes('network:read') || staff.scopes.includes('network:admin')) return ALL;
-  return { approvedOnlyExcept: configuredSites().filter((site) => canReadSubmissions(staff.scopes, site)) };
-}
-
-/** Full text where the visibility covers the submission's site; the public view of approved ones elsewhere. */
-function viewFor(visibility: Visibility, item: SubmissionItem) {
-  const full = 'all' in visibility || visibility.approvedOnlyExcept.includes(item.site);
-  return toSubmissionView(item, full ? 'full' : 'public');
+/** What the caller sees of `submitterId`'s submissions (`visibilityFor` in the rules). */
+function visibilityOf(c: Context<SubmissionEnv>, submitterId: string): Visibility {
+  return visibilityFor(
+    { memberId: c.get('auth')?.member.id, staffScopes: c.get('staff')?.scopes },
+    submitterId,
+    configuredSites(),
+  );
 }
 
 // ------------------------------------------------------------------------------------------------ handlers
@@ -249,8 +235,9 @@ export function registerSubmissionRoutes(app: OpenAPIHono): void {
     routes.openapi(submitRoute(type), async (c) => {
       const body = c.req.valid('json') as SubmissionInput;
       const auth = optionalMember(c);
-      if (auth && body.submitter) throw new HttpError(422, submitterMessages.submitterForbidden);
-      if (!auth && !body.submitter) throw new HttpError(422, submitterMessages.submitterRequired);
+      if (auth && body.submitter) throw new DomainError('InvalidInput', submitterMessages.submitterForbidden);
+      if (!auth && !body.submitter)
+        throw new DomainError('InvalidInput', submitterMessages.submitterRequired);
       const submitter = auth
         ? { id: auth.member.id, verified: true, name: auth.member.fullName }
         : {
@@ -259,20 +246,23 @@ export function registerSubmissionRoutes(app: OpenAPIHono): void {
             name: body.submitter!.name,
             ...(body.submitter!.email ? { email: body.submitter!.email } : {}),
           };
-      const submission = await submit({
-        type,
-        site: body.site ?? submissionSettings().defaultSite,
-        submitter,
-        yearOfGraduation: auth ? null : (body.submitter!.yearOfGraduation ?? null),
-        targetType: body.targetType,
-        targetId: body.targetId ?? null,
-        targetName: body.targetName,
-        targetUrl: body.targetUrl,
-        subject: body.subject ?? null,
-        message: body.message,
-        ...('show' in body ? { show: body.show } : {}),
-        ...('bio' in body ? { bio: body.bio } : {}),
-      });
+      const submission = await submit(
+        {
+          type,
+          site: body.site ?? submissionSettings().defaultSite,
+          submitter,
+          yearOfGraduation: auth ? null : (body.submitter!.yearOfGraduation ?? null),
+          targetType: body.targetType,
+          targetId: body.targetId ?? null,
+          targetName: body.targetName,
+          targetUrl: body.targetUrl,
+          subject: body.subject ?? null,
+          message: body.message,
+          ...('show' in body ? { show: body.show } : {}),
+          ...('bio' in body ? { bio: body.bio } : {}),
+        },
+        systemClock.now(),
+      );
       return c.json(toSubmissionView(submission, 'full'), 200);
     });
   }
@@ -280,7 +270,7 @@ export function registerSubmissionRoutes(app: OpenAPIHono): void {
   routes.openapi(listRoute, async (c) => {
     const { id } = c.req.valid('param');
     const { limit = MAX_PAGE_SIZE, cursor } = c.req.valid('query');
-    const visibility = visibilityFor(c, id);
+    const visibility = visibilityOf(c, id);
     try {
       const page = await listSubmitterSubmissions(id, { visibility, limit, ...(cursor ? { cursor } : {}) });
       if (page.cursor) {
@@ -289,7 +279,7 @@ export function registerSubmissionRoutes(app: OpenAPIHono): void {
         c.header(responseHeaders.link, `<?${next.toString()}>; rel="next"`);
       }
       return c.json(
-        page.items.map((item) => viewFor(visibility, item)),
+        page.items.map((item) => toSubmissionView(item, seesInFull(visibility, item) ? 'full' : 'public')),
         200,
       );
     } catch (error) {
@@ -302,19 +292,14 @@ export function registerSubmissionRoutes(app: OpenAPIHono): void {
 
   routes.openapi(statsRoute, async (c) => {
     const { id } = c.req.valid('param');
-    return c.json({ count: await countSubmitterSubmissions(id, visibilityFor(c, id)) }, 200);
+    return c.json({ count: await countSubmitterSubmissions(id, visibilityOf(c, id)) }, 200);
   });
 
   routes.openapi(withdrawRoute, async (c) => {
     const { member } = requireMember(c);
     const { id } = c.req.valid('param');
-    const submission = await getSubmission(id);
-    if (!submission || submission.status === 'received')
-      throw new HttpError(404, submissionMessages.notFound);
-    if (!submission.submitter.verified || submission.submitter.id !== member.id) {
-      throw new HttpError(403, submitterMessages.cannotWithdraw);
-    }
-    return c.json(toSubmissionView(await withdraw(id), 'full'), 200);
+    const withdrawn = await withdrawAsMember(id, member.id, systemClock.now());
+    return c.json(toSubmissionView(withdrawn, 'full'), 200);
   });
 
   app.route('/', routes);

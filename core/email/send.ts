@@ -1,7 +1,7 @@
 import { SendEmailCommand } from '@aws-sdk/client-ses';
 import { sesClient } from '../aws-clients.js';
 import { requiredEnv } from '../config.js';
-import { WorkflowTaskError, errorName, rethrowAwsError } from '../errors.js';
+import { DomainError, errorName, rethrowAwsError } from '../errors.js';
 import type { RenderedEmail } from './render.js';
 
 /** SES answers in well under a second; an emulator action it does not implement never answers at all. */
@@ -52,7 +52,7 @@ export async function sendEmail(
     try {
       rethrowAwsError(error);
     } catch (failure) {
-      if (failure instanceof WorkflowTaskError) throw failure;
+      if (failure instanceof DomainError) throw failure;
       throw new EmailRefused(failure);
     }
   }

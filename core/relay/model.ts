@@ -42,64 +42,88 @@ export const StudentContactSchema = MemberContactSchema.extend({
 });
 export type StudentContact = z.infer<typeof StudentContactSchema>;
 
-/** `failed`: the email could not be sent after retries (the limits it used were released). */
-export type RelayOutcome = 'sent' | 'not-contactable' | 'rate-limited' | 'expired' | 'failed';
-export type RelayLimit = 'sender-daily' | 'recipient-daily' | 'pair';
+const RELAY_OUTCOMES = ['sent', 'not-contactable', 'rate-limited', 'expired', 'failed'] as const;
+const RELAY_LIMITS = ['sender-daily', 'recipient-daily', 'pair'] as const;
 
-/** The relay request item, `RELAY#<relayId>` / `RELAY`. */
-export interface RelayItem {
-  pk: string;
-  sk: string;
-  entity: 'relay';
-  relayId: string;
+/** `failed`: the email could not be sent after retries (the limits it used were released). */
+export type RelayOutcome = (typeof RELAY_OUTCOMES)[number];
+export type RelayLimit = (typeof RELAY_LIMITS)[number];
+
+/**
+ * The relay request item, `RELAY#<relayId>` / `RELAY`, as stored at any time (a loose object: a read-modify-write
+ * keeps attributes this schema does not name).
+ */
+export const StoredRelaySchema = z.looseObject({
+  pk: z.string(),
+  sk: z.string(),
+  entity: z.literal('relay'),
+  relayId: z.string(),
   /**
    * The recipient's member id. Only while the request runs: closing it removes this and `senderMemberId`, so the
    * record kept for the retention period names no member id (ids are reused after an erasure).
    */
-  recipientId: string;
+  recipientId: z.string().optional(),
   /**
    * The recipient's profile as limits, pair records and blocks know it (`memberRelayKey`), fixed when the request
    * is made. Absent on requests made before it existed, and when the id named no member.
    */
-  recipientKey?: string;
-  senderKind: 'member' | 'student';
+  recipientKey: z.string().optional(),
+  senderKind: z.enum(['member', 'student']),
   /**
    * The sender as limits and blocks know it: a member's `memberRelayKey`, or for a student
    * `student:<sha256 of the mailbox>` (`normalizeEmail`; never the address itself).
    */
-  senderKey: string;
+  senderKey: z.string(),
   /** Member senders only, while the request runs. */
-  senderMemberId?: string;
-  createdAt: string;
-  updatedAt: string;
+  senderMemberId: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
   /** Personal data, removed when the request ends. */
-  subject?: string;
-  message?: string;
-  studentName?: string;
-  studentEmail?: string;
+  subject: z.string().optional(),
+  message: z.string().optional(),
+  studentName: z.string().optional(),
+  studentEmail: z.string().optional(),
   /** Student requests: the task token of the wait for the student's link (a credential). */
-  verificationTaskToken?: string;
-  studentVerifiedAt?: string;
-  outcome?: RelayOutcome;
-  limit?: RelayLimit;
+  verificationTaskToken: z.string().optional(),
+  studentVerifiedAt: z.string().optional(),
+  outcome: z.enum(RELAY_OUTCOMES).optional(),
+  limit: z.enum(RELAY_LIMITS).optional(),
   /** Set (conditionally) just before the relayed email is sent: it is sent at most once. */
-  sendClaimedAt?: string;
+  sendClaimedAt: z.string().optional(),
   /** Set with the limit counters, in the same transaction: a retried reservation counts once. */
-  quotaReservedAt?: string;
+  quotaReservedAt: z.string().optional(),
   /** The UTC day whose counters the reservation used (for releasing them). */
-  quotaDay?: string;
-  sentAt?: string;
-  reportedAt?: string;
+  quotaDay: z.string().optional(),
+  sentAt: z.string().optional(),
+  reportedAt: z.string().optional(),
   /** TTL: the whole item goes after the retention period. */
-  expiresAt: number;
-}
+  expiresAt: z.number(),
+});
+export type StoredRelay = z.infer<typeof StoredRelaySchema>;
+
+/** A request that has not been closed yet: it still names its recipient's member id. */
+export type RelayItem = StoredRelay & { recipientId: string };
+
+/**
+ * The parts of a member profile (`MEMBER#<id>` / `PROFILE`) the relay reads: who they are, whether they are active
+ * and what they consent to. Parsed here rather than through `core/members` until that domain offers a parsed read.
+ */
+export const RelayMemberSchema = z.looseObject({
+  id: z.string(),
+  uid: z.string().optional(),
+  status: z.string(),
+  fullName: z.string(),
+  email: z.string(),
+  consent: z.record(z.string(), z.looseObject({ granted: z.boolean() })),
+});
+export type RelayMember = z.infer<typeof RelayMemberSchema>;
 
 /** The execution input of `first-email-relay`, and its name: `relay-<relayId>`. */
 export const RelayRequestSchema = z.object({ relayId: z.uuid() });
 
 export const RelayResultSchema = z.object({
-  outcome: z.enum(['sent', 'not-contactable', 'rate-limited', 'expired', 'failed']),
-  limit: z.enum(['sender-daily', 'recipient-daily', 'pair']).optional(),
+  outcome: z.enum(RELAY_OUTCOMES),
+  limit: z.enum(RELAY_LIMITS).optional(),
 });
 export type RelayResult = z.infer<typeof RelayResultSchema>;
 
@@ -113,7 +137,7 @@ export function memberRelayKey(member: { id: string; uid?: string }): string {
 }
 
 /** The recipient's key of a request (its member id for requests made before `recipientKey` existed). */
-export function recipientKeyOf(relay: Pick<RelayItem, 'recipientKey' | 'recipientId'>): string {
+export function recipientKeyOf(relay: { recipientKey?: string; recipientId: string }): string {
   return relay.recipientKey ?? relay.recipientId;
 }
 

@@ -7,6 +7,7 @@
  * item of the same partition (`REVIEW`), so reading or returning a submission can never carry the task token.
  */
 import { z } from 'zod';
+import { systemClock } from '../clock.js';
 import { YearOfGraduationSchema } from '../members/model.js';
 import { normalizeEmail } from '../keys.js';
 import { plainText, singleLine } from '../text.js';
@@ -50,7 +51,7 @@ const webUrl = (max: number) =>
     .url('Must be a URL')
     .refine((value) => /^https?:\/\//i.test(value), 'Must be an http or https URL');
 
-const currentYear = () => new Date().getUTCFullYear();
+const currentYear = () => systemClock.now().getUTCFullYear();
 
 /**
  * An optional field that may also be sent as `null` (lumina's `Optional[...]`): null means the same as leaving the
@@ -122,56 +123,80 @@ export type SubmissionInput = MessageSubmission | ShowSubmission | BioSubmission
 export type ShowDetails = z.infer<typeof ShowDetailsSchema>;
 export type BioDetails = z.infer<typeof BioDetailsSchema>;
 
-export interface Submitter {
+/** A submitter as stored: who sent it, and (anonymous visitors only, if given) where to tell them the outcome. */
+export const SubmitterSchema = z.looseObject({
   /** A member id when `verified`, otherwise the anonymous visitor's UUID (or a former member's pseudonym). */
-  id: string;
-  verified: boolean;
-  name: string;
+  id: z.string(),
+  verified: z.boolean(),
+  name: z.string(),
   /** Anonymous visitors only, if they gave one: where the outcome is emailed. Never shown to anyone. */
-  email?: string;
-}
+  email: z.string().optional(),
+});
+export type Submitter = z.infer<typeof SubmitterSchema>;
 
-/** The submission item, `SUBMISSION#<id>` / `SUBMISSION`. */
-export interface SubmissionItem {
-  pk: string;
-  sk: string;
-  entity: 'submission';
-  id: string;
-  type: SubmissionType;
-  site: string;
-  submitter: Submitter;
+/** Show details as stored (validated by `ShowDetailsSchema` when they came in). */
+const StoredShowSchema = z.looseObject({
+  title: z.string(),
+  year: z.number(),
+  venue: z.string().optional(),
+  role: z.string().optional(),
+});
+
+/** Biography details as stored (validated by `BioDetailsSchema` when they came in). */
+const StoredBioSchema = z.looseObject({
+  fullName: z.string(),
+  yearOfGraduation: z.number().nullable(),
+  course: z.string().optional(),
+  links: z.array(z.string()).optional(),
+});
+
+/**
+ * The submission item, `SUBMISSION#<id>` / `SUBMISSION`. Read with this schema (never cast); loose, so a
+ * read-modify-write keeps attributes it does not name.
+ */
+export const SubmissionItemSchema = z.looseObject({
+  pk: z.string(),
+  sk: z.string(),
+  entity: z.literal('submission'),
+  id: z.string(),
+  type: z.enum(SUBMISSION_TYPES),
+  site: z.string(),
+  submitter: SubmitterSchema,
   /** An anonymous submitter's year of graduation (lumina's field); null for members. */
-  yearOfGraduation: number | null;
-  targetType: string;
-  targetId: string | null;
-  targetName: string;
-  targetUrl: string;
-  subject: string | null;
-  message: string;
-  show?: ShowDetails;
-  bio?: BioDetails;
-  status: SubmissionStatus;
+  yearOfGraduation: z.number().nullable(),
+  targetType: z.string(),
+  targetId: z.string().nullable(),
+  targetName: z.string(),
+  targetUrl: z.string(),
+  subject: z.string().nullable(),
+  message: z.string(),
+  show: StoredShowSchema.optional(),
+  bio: StoredBioSchema.optional(),
+  status: z.enum(SUBMISSION_STATUSES),
   /** The review execution's name (the submission id). */
-  executionName: string;
-  createdAt: string;
-  updatedAt: string;
-  decidedAt?: string;
+  executionName: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  decidedAt: z.string().optional(),
   /** Staff id of the moderator who decided. */
-  decidedBy?: string;
+  decidedBy: z.string().optional(),
   /** The moderator's reason (required when rejecting). */
-  reason?: string;
+  reason: z.string().optional(),
   /** Only while `received`: a submission whose workflow never started goes away by itself. */
-  expiresAt?: number;
-  gsi1pk: string;
-  gsi1sk: string;
+  expiresAt: z.number().optional(),
+  gsi1pk: z.string(),
+  gsi1sk: z.string(),
   /** Moderation queue, once pending: `QUEUE#<site>#<status>` / `<createdAt>#<id>`. */
-  gsi2pk?: string;
-  gsi2sk?: string;
-}
+  gsi2pk: z.string().optional(),
+  gsi2sk: z.string().optional(),
+});
+export type SubmissionItem = z.infer<typeof SubmissionItemSchema>;
 
-export type Decision = 'approve' | 'reject';
+export const DECISIONS = ['approve', 'reject'] as const;
+export type Decision = (typeof DECISIONS)[number];
 /** What ended the review: a moderator's decision, the last reminder round running out, or the submitter. */
-export type ReviewOutcome = Decision | 'expire' | 'withdraw';
+export const REVIEW_OUTCOMES = ['approve', 'reject', 'expire', 'withdraw'] as const;
+export type ReviewOutcome = (typeof REVIEW_OUTCOMES)[number];
 
 export const outcomeStatus: Record<ReviewOutcome, SubmissionStatus> = {
   approve: 'approved',
@@ -181,28 +206,29 @@ export const outcomeStatus: Record<ReviewOutcome, SubmissionStatus> = {
 };
 
 /** The review item, `SUBMISSION#<id>` / `REVIEW`: the waiting task token, the claim and the decision record. */
-export interface ReviewItem {
-  pk: string;
-  sk: string;
-  entity: 'submission-review';
-  submissionId: string;
-  site: string;
-  executionName: string;
+export const ReviewItemSchema = z.looseObject({
+  pk: z.string(),
+  sk: z.string(),
+  entity: z.literal('submission-review'),
+  submissionId: z.string(),
+  site: z.string(),
+  executionName: z.string(),
   /** The current round's task token: a credential, never logged nor returned. Absent between rounds. */
-  taskToken?: string;
+  taskToken: z.string().optional(),
   /** 0 for the first wait; each timeout starts a reminder round. */
-  round: number;
-  claimedBy?: string;
-  claimedUntil?: string;
+  round: z.number(),
+  claimedBy: z.string().optional(),
+  claimedUntil: z.string().optional(),
   /** Recorded once (conditional write): whoever records it first decides the submission's final status. */
-  outcome?: ReviewOutcome;
-  reason?: string;
+  outcome: z.enum(REVIEW_OUTCOMES).optional(),
+  reason: z.string().optional(),
   /** Staff id, or `submitter` (withdrawal) or `workflow` (expiry). */
-  decidedBy?: string;
-  decidedAt?: string;
-  createdAt: string;
-  updatedAt: string;
-}
+  decidedBy: z.string().optional(),
+  decidedAt: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type ReviewItem = z.infer<typeof ReviewItemSchema>;
 
 /** The full shape (DESIGN 3.1): for the submitter, staff with `network:read` and the site's moderators. */
 export interface SubmissionView {

@@ -2,59 +2,54 @@
  * The review workflow's emails: who is told about a submission in each round, and what the submitter is told at
  * the end. Every email is claimed before it is sent (`claimNotice`), so a retried task never sends one twice; a
  * failure worth retrying gives the claim back first. Emails carry an opaque submission id, never a task token.
+ * Sending, the claims and the staff listing come in as dependencies (the task's mailer and repositories), so the
+ * tasks' fast tests run this with in-memory ones.
  */
 import { requiredEnv } from '../config.js';
-import { takeDailyAllowance, utcDay } from '../daily-allowance.js';
-import { renderEmail } from '../email/render.js';
-import { sendEmail } from '../email/send.js';
-import { WorkflowTaskError, taskErrors } from '../errors.js';
-import { keys } from '../keys.js';
+import { renderEmail, type RenderedEmail } from '../email/render.js';
+import { errorName, isTransientAwsError } from '../errors.js';
 import { logger } from '../logger.js';
-import { getMember } from '../members/account.js';
-import type { Scope, StaffItem } from '../staff/model.js';
+import type { StaffItem } from '../staff/model.js';
 import { listStaff } from '../staff/repository.js';
 import type { SubmissionItem } from './model.js';
-import { submissionSettings } from './settings.js';
-import { claimNotice, releaseNotice } from './store.js';
+import type { SubmissionRepository } from './repository.js';
+import { noticeName, type Recipient } from './rules.js';
 
-export type RecipientRole = 'moderator' | 'site-admin' | 'network-admin';
-
-export interface Recipient {
-  staff: StaffItem;
-  role: RecipientRole;
+/** Sends one email; the task's mailer (`context.mailer`) is one. */
+export interface EmailSender {
+  send(to: string, email: RenderedEmail): Promise<string>;
 }
+
+/** What sending a notice needs: the claims of the repository, a mailer and the time. */
+export interface NoticeDependencies {
+  submissions: Pick<SubmissionRepository, 'claimNotice' | 'releaseNotice' | 'takeNoticeAllowance'>;
+  mailer: EmailSender;
+  now: Date;
+}
+
+export type StaffRecipient = Recipient<StaffItem>;
 
 const STAFF_PAGE = 100;
 
-/** Active staff holding any of `wanted` (by the first of those roles they hold), in address order. */
-async function staffWith(wanted: { scope: Scope; role: RecipientRole }[]): Promise<Recipient[]> {
-  const found: Recipient[] = [];
+/** Every staff user with their scopes, in address order (all pages of the staff listing). */
+async function staffWithScopes(): Promise<{ staff: StaffItem; scopes: string[] }[]> {
+  const found: { staff: StaffItem; scopes: string[] }[] = [];
   let cursor: string | undefined;
   do {
     const page = await listStaff({ limit: STAFF_PAGE, ...(cursor ? { cursor } : {}) });
-    for (const { staff, scopes } of page.items) {
-      if (staff.status !== 'active') continue;
-      const match = wanted.find((entry) => scopes.includes(entry.scope));
-      if (match) found.push({ staff, role: match.role });
-    }
+    found.push(...page.items);
     cursor = page.cursor;
   } while (cursor);
   return found;
 }
 
-/**
- * Round 0 tells the site's moderators. Each later round reminds them and escalates to the site's admins and the
- * network admins. A site without moderators escalates at once: nobody would ever hear of the submission otherwise.
- */
-export async function recipientsForRound(site: string, round: number): Promise<Recipient[]> {
-  const moderators = { scope: `site:${site}:moderate` as Scope, role: 'moderator' as const };
-  const escalation = [
-    { scope: `site:${site}:admin` as Scope, role: 'site-admin' as const },
-    { scope: 'network:admin' as Scope, role: 'network-admin' as const },
-  ];
-  if (round > 0) return staffWith([moderators, ...escalation]);
-  const found = await staffWith([moderators]);
-  return found.length > 0 ? found : staffWith(escalation);
+/** The staff the review rounds choose from (`roundRecipients` in the rules); replaceable in tests. */
+export const staffDirectory = { staffWithScopes };
+export type StaffDirectory = typeof staffDirectory;
+
+/** A failure worth retrying: SES throttling, a 5xx or the network (already named `RetryableError`, or not yet). */
+function isRetryable(error: unknown): boolean {
+  return errorName(error) === 'RetryableError' || isTransientAwsError(error);
 }
 
 /** `<PUBLIC_API_URL>/moderation?submission=<id>`: the moderation page (a GET shows, only a POST decides). */
@@ -74,7 +69,12 @@ function describe(submission: SubmissionItem): string {
   return `a ${typeNames[submission.type]} about "${submission.targetName}"`;
 }
 
-function reviewEmail(submission: SubmissionItem, recipient: Recipient, round: number, waitedDays: number) {
+function reviewEmail(
+  submission: SubmissionItem,
+  recipient: StaffRecipient,
+  round: number,
+  waitedDays: number,
+): RenderedEmail {
   const first = round === 0;
   const site = submission.site;
   const paragraphs = [
@@ -113,20 +113,20 @@ function reviewEmail(submission: SubmissionItem, recipient: Recipient, round: nu
 export async function notifyRound(
   submission: SubmissionItem,
   round: number,
-  recipients: Recipient[],
-  waitedSeconds: number,
+  recipients: StaffRecipient[],
+  waitedDays: number,
+  { submissions, mailer, now }: NoticeDependencies,
 ): Promise<number> {
   let sent = 0;
   for (const recipient of recipients) {
-    const notice = `${round}#${recipient.staff.id}`;
-    if (!(await claimNotice(submission.id, notice))) continue;
-    const allowed = await takeDailyAllowance({
-      key: keys.noticeLimit(`STAFF#${recipient.staff.id}`, utcDay(new Date())),
-      maximum: submissionSettings().moderationNoticesPerDay,
-      entity: 'notice-limit',
-      // The same notice retried (after a throttled send) counts once.
-      claimId: `${submission.id}#${notice}`,
-    });
+    const notice = noticeName(round, recipient.staff.id);
+    if (!(await submissions.claimNotice(submission.id, notice, now))) continue;
+    // The same notice retried (after a throttled send) counts once.
+    const allowed = await submissions.takeNoticeAllowance(
+      recipient.staff.id,
+      `${submission.id}#${notice}`,
+      now,
+    );
     if (!allowed) {
       logger.info('Moderation email skipped: daily limit reached', {
         submissionId: submission.id,
@@ -134,32 +134,44 @@ export async function notifyRound(
       });
       continue;
     }
-    const email = reviewEmail(submission, recipient, round, Math.max(1, Math.round(waitedSeconds / 86400)));
+    const email = reviewEmail(submission, recipient, round, waitedDays);
     try {
-      await sendEmail(recipient.staff.email, email);
+      await mailer.send(recipient.staff.email, email);
       sent++;
     } catch (error) {
-      if (error instanceof WorkflowTaskError && error.name === taskErrors.retryable) {
-        await releaseNotice(submission.id, notice);
+      if (isRetryable(error)) {
+        await submissions.releaseNotice(submission.id, notice);
         throw error;
       }
       logger.warn('Moderation email refused', {
         submissionId: submission.id,
         staffId: recipient.staff.id,
-        error: error instanceof Error ? error.name : 'Error',
+        error: errorName(error),
       });
     }
   }
   return sent;
 }
 
-/** Where the submitter hears the outcome: their member address, or the one an anonymous visitor gave; or none. */
-export async function submitterAddress(submission: SubmissionItem): Promise<string | undefined> {
-  if (submission.submitter.verified) {
-    const member = await getMember(submission.submitter.id);
-    return member?.status === 'active' ? member.email : undefined;
+/**
+ * Sends one email about a submission once: claims `notice`, sends, and gives the claim back if the send fails (so
+ * the retry sends it). False when it was claimed already (sent by an earlier attempt).
+ */
+export async function sendNoticeOnce(
+  submissionId: string,
+  notice: string,
+  to: string,
+  email: RenderedEmail,
+  { submissions, mailer, now }: NoticeDependencies,
+): Promise<boolean> {
+  if (!(await submissions.claimNotice(submissionId, notice, now))) return false;
+  try {
+    await mailer.send(to, email);
+  } catch (error) {
+    await submissions.releaseNotice(submissionId, notice).catch(() => undefined);
+    throw error;
   }
-  return submission.submitter.email;
+  return true;
 }
 
 /**
@@ -168,7 +180,7 @@ export async function submitterAddress(submission: SubmissionItem): Promise<stri
  * chose it along with the name and the text: it gets a fixed text with nothing the submitter wrote, and no reason
  * (which may talk about the submission), so the service cannot be made to carry someone's words to a stranger.
  */
-export function outcomeEmail(submission: SubmissionItem) {
+export function outcomeEmail(submission: SubmissionItem): RenderedEmail {
   if (!submission.submitter.verified) return unverifiedOutcomeEmail(submission.status === 'approved');
   const approved = submission.status === 'approved';
   return renderEmail({
@@ -186,7 +198,7 @@ export function outcomeEmail(submission: SubmissionItem) {
   });
 }
 
-function unverifiedOutcomeEmail(approved: boolean) {
+function unverifiedOutcomeEmail(approved: boolean): RenderedEmail {
   return renderEmail({
     subject: approved
       ? 'Your submission to the New Theatre alumni site has been approved'

@@ -1,52 +1,26 @@
 /**
  * The API's side of the submission review: store a submission and start its workflow, record a moderator's
- * decision and resume the waiting execution with it, withdraw a submission and stop its execution. The workflow
- * does the rest. Task tokens are read from the review item and handed to Step Functions, never logged or returned.
+ * decision and resume the waiting execution with it, claim a review, withdraw a submission and stop its execution.
+ * The workflow does the rest. Refusals are domain errors (`errors.ts`): the API answers each with its catalogue
+ * status and message. Task tokens are read from the review item and handed to Step Functions, never logged or
+ * returned.
  */
-import { SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { sfnClient } from '../aws-clients.js';
-import { requiredEnv, stateMachineArnVariable } from '../config.js';
-import { stopExecutionByName } from '../executions.js';
-import { HttpError } from '../http-error.js';
+import { systemClock } from '../clock.js';
+import { DomainError, errorName } from '../errors.js';
 import { logger } from '../logger.js';
-import { FINAL_STATUSES, type Decision, type SubmissionItem } from './model.js';
-import {
-  AnonymousSubmissionLimitReached,
-  createSubmission,
-  discardReceived,
-  getSubmission,
-  recordDecision,
-  SubmissionConflict,
-  withdrawSubmission,
-  type DecisionRefusal,
-  type NewSubmission,
-} from './store.js';
+import { SubmissionNotFound, submissionConflict, submissionMessages } from './errors.js';
+import type { Decision, ReviewItem, SubmissionItem } from './model.js';
+import { submissionRepository as repository, type NewSubmission } from './repository.js';
+import { reviewWorkflow } from './review-workflow.js';
+import { isFinal, withdrawalRefusal, type DecisionRefusal } from './rules.js';
+import { submissionSettings } from './settings.js';
 
-export const SUBMISSION_WORKFLOW = 'submission-review';
+export { submissionMessages } from './errors.js';
+export { SUBMISSION_WORKFLOW } from './review-workflow.js';
 
 /** How long the API waits for the workflow to take a new submission up, or to apply a decision (a few ms locally). */
 const WAIT_MS = 5_000;
 const POLL_MS = 50;
-
-export const submissionMessages = {
-  unavailable: 'Your submission could not be stored. Please try again later.',
-  notFound: 'Submission not found',
-  decided: 'A decision has already been made on this submission',
-  expired: 'This submission expired before a decision was made',
-  withdrawn: 'This submission was withdrawn by its submitter',
-  claimed: 'Another moderator has claimed this submission',
-  notPending: 'This submission is not awaiting a decision',
-  notWithdrawable: 'Only a pending submission can be withdrawn',
-  reasonRequired: 'Give a reason when rejecting a submission',
-  busy: 'The submission is being changed by someone else. Please try again.',
-  resumeFailed: 'The decision is recorded but the review could not be resumed yet. Send it again to retry.',
-  anonymousLimit:
-    'This site has received as many submissions from visitors as it can take today. Please try again tomorrow, or sign in.',
-} as const;
-
-function stateMachineArn(): string {
-  return requiredEnv(stateMachineArnVariable(SUBMISSION_WORKFLOW));
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -56,10 +30,10 @@ async function awaitSubmission(
   done: (submission: SubmissionItem) => boolean,
 ): Promise<SubmissionItem | undefined> {
   const deadline = Date.now() + WAIT_MS;
-  let submission = await getSubmission(submissionId);
+  let submission = await repository.getSubmission(submissionId);
   while (submission && !done(submission) && Date.now() < deadline) {
     await sleep(POLL_MS);
-    submission = await getSubmission(submissionId);
+    submission = await repository.getSubmission(submissionId);
   }
   return submission;
 }
@@ -69,31 +43,14 @@ async function awaitSubmission(
  * enters the execution's input or history. Answers once the workflow has taken it up (`pending`), or after a few
  * seconds with what is stored. If the workflow cannot be started, the submission is removed and 503 is thrown.
  */
-export async function submit(input: NewSubmission): Promise<SubmissionItem> {
-  let created: SubmissionItem;
+export async function submit(input: NewSubmission, now: Date = systemClock.now()): Promise<SubmissionItem> {
+  const created = await repository.createSubmission(input, now);
   try {
-    created = await createSubmission(input);
+    await reviewWorkflow.start(created.executionName, created.id);
   } catch (error) {
-    if (error instanceof AnonymousSubmissionLimitReached)
-      throw new HttpError(429, submissionMessages.anonymousLimit);
-    if (error instanceof SubmissionConflict) throw new HttpError(503, submissionMessages.unavailable);
-    throw error;
-  }
-  try {
-    await sfnClient.send(
-      new StartExecutionCommand({
-        stateMachineArn: stateMachineArn(),
-        name: created.executionName,
-        input: JSON.stringify({ submissionId: created.id }),
-      }),
-    );
-  } catch (error) {
-    logger.error('Submission workflow not started', {
-      submissionId: created.id,
-      error: error instanceof Error ? error.name : 'Error',
-    });
-    await discardReceived(created.id).catch(() => undefined);
-    throw new HttpError(503, submissionMessages.unavailable);
+    logger.error('Submission workflow not started', { submissionId: created.id, error: errorName(error) });
+    await repository.discardReceived(created.id).catch(() => undefined);
+    throw new DomainError('TryAgainLater', submissionMessages.unavailable);
   }
   logger.info('Submission received', { submissionId: created.id, type: created.type, site: created.site });
   return (await awaitSubmission(created.id, (item) => item.status !== 'received')) ?? created;
@@ -119,17 +76,12 @@ export async function decide(input: {
   staffId: string;
   decision: Decision;
   reason: string | null;
+  now?: Date;
 }): Promise<SubmissionItem> {
-  let result: Awaited<ReturnType<typeof recordDecision>>;
-  try {
-    result = await recordDecision(input);
-  } catch (error) {
-    if (error instanceof SubmissionConflict) throw new HttpError(503, submissionMessages.busy);
-    throw error;
-  }
+  const result = await repository.recordDecision({ ...input, now: input.now ?? systemClock.now() });
   if (!result.recorded) {
-    if (result.refusal === 'not-found') throw new HttpError(404, submissionMessages.notFound);
-    throw new HttpError(409, refusalMessages[result.refusal]);
+    if (result.refusal === 'not-found') throw new SubmissionNotFound();
+    throw submissionConflict(refusalMessages[result.refusal]);
   }
   if (!result.repeated) {
     logger.info('Submission decided', {
@@ -140,49 +92,66 @@ export async function decide(input: {
   }
   const token = result.review.taskToken;
   if (token) {
-    try {
-      await sfnClient.send(
-        new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ outcome: input.decision }) }),
-      );
-    } catch (error) {
-      const name = error instanceof Error ? error.name : 'Error';
-      // The round ended (timed out into the next one, which reads the recorded decision), or was answered already.
-      if (name !== 'TaskTimedOut' && name !== 'InvalidToken' && name !== 'TaskDoesNotExist') {
-        logger.error('Decision not passed to the workflow', {
-          submissionId: input.submissionId,
-          error: name,
-        });
-        throw new HttpError(503, submissionMessages.resumeFailed);
-      }
-    }
+    // A round that ended already (timed out into the next one, which reads the recorded decision, or answered) is
+    // no failure: `resume` says `round-over`.
+    await reviewWorkflow.resume(token, input.decision).catch((error: unknown) => {
+      logger.error('Decision not passed to the workflow', {
+        submissionId: input.submissionId,
+        error: errorName(error),
+      });
+      throw new DomainError('TryAgainLater', submissionMessages.resumeFailed);
+    });
   }
-  return (
-    (await awaitSubmission(input.submissionId, (item) => FINAL_STATUSES.includes(item.status))) ??
-    (() => {
-      throw new HttpError(404, submissionMessages.notFound);
-    })()
+  const decided = await awaitSubmission(input.submissionId, (item) => isFinal(item.status));
+  if (!decided) throw new SubmissionNotFound();
+  return decided;
+}
+
+/** Claims an undecided review for the configured time (`MODERATION_CLAIM_SECONDS`); 404 or 409 when refused. */
+export async function claim(input: {
+  submissionId: string;
+  staffId: string;
+  now?: Date;
+}): Promise<ReviewItem> {
+  const result = await repository.claimReview({
+    submissionId: input.submissionId,
+    staffId: input.staffId,
+    seconds: submissionSettings().claimSeconds,
+    now: input.now ?? systemClock.now(),
+  });
+  if (result.claimed) return result.review;
+  if (result.refusal === 'not-found') throw new SubmissionNotFound();
+  throw submissionConflict(
+    result.refusal === 'claimed' ? submissionMessages.claimed : submissionMessages.decided,
   );
 }
 
 /** Withdraws a pending submission (its final status, at once) and stops its execution. */
-export async function withdraw(submissionId: string): Promise<SubmissionItem> {
-  const result = await withdrawSubmission(submissionId);
+export async function withdraw(submissionId: string, now: Date = systemClock.now()): Promise<SubmissionItem> {
+  const result = await repository.withdrawSubmission(submissionId, now);
   if (!result.withdrawn) {
-    if (!result.submission) throw new HttpError(404, submissionMessages.notFound);
-    throw new HttpError(409, submissionMessages.notWithdrawable);
+    if (!result.submission) throw new SubmissionNotFound();
+    throw submissionConflict(submissionMessages.notWithdrawable);
   }
-  try {
-    await stopExecutionByName(stateMachineArn(), result.submission.executionName, {
-      error: 'SubmissionWithdrawn',
-      cause: 'Withdrawn by its submitter',
-    });
-  } catch (error) {
+  await reviewWorkflow.stop(result.submission.executionName).catch((error: unknown) => {
     // The withdrawal stands: if the execution goes on, its next step sees the recorded outcome and ends.
-    logger.warn('Withdrawn submission execution not stopped', {
-      submissionId,
-      error: error instanceof Error ? error.name : 'Error',
-    });
-  }
+    logger.warn('Withdrawn submission execution not stopped', { submissionId, error: errorName(error) });
+  });
   logger.info('Submission withdrawn', { submissionId });
   return result.submission;
+}
+
+/**
+ * A signed-in member withdraws their own submission: 404 for one that does not exist (or was never taken up), 403
+ * for someone else's (or an anonymous one), 409 for one no longer pending.
+ */
+export async function withdrawAsMember(
+  submissionId: string,
+  memberId: string,
+  now: Date = systemClock.now(),
+): Promise<SubmissionItem> {
+  const refusal = withdrawalRefusal(await repository.getSubmission(submissionId), memberId);
+  if (refusal === 'not-found') throw new SubmissionNotFound();
+  if (refusal === 'not-yours') throw new DomainError('Forbidden', submissionMessages.cannotWithdraw);
+  return withdraw(submissionId, now);
 }

@@ -1,8 +1,8 @@
-import { DEFAULT_REQUEST_TIMEOUT_MS } from '../../api/server.js';
-import { localDefaults } from '../../core/config.js';
-import { InvalidOriginError, parseOrigins } from '../../core/cors.js';
+/** The local runtime's settings (`npm start`), from the environment: the schema and defaults are core/settings.ts. */
+import { settings } from '../../core/settings.js';
 
-/** The local runtime's settings, from the environment, with the documented defaults. */
+export { InvalidSettingError } from '../../core/settings.js';
+
 export interface LocalSettings {
   apiPort: number;
   dynamoDbPort: number;
@@ -18,54 +18,18 @@ export interface LocalSettings {
   apiRequestTimeoutMs: number;
 }
 
+/** Throws `InvalidSettingError` (printed as one line by the supervisor) for a setting that cannot work. */
 export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSettings {
   return {
-    apiPort: port(env, 'API_PORT', 8080),
-    dynamoDbPort: port(env, 'DYNAMODB_PORT', 8000),
-    sesPort: port(env, 'SES_PORT', 8005),
-    sfnPort: port(env, 'SFN_PORT', 8083),
-    s3Port: port(env, 'S3_PORT', 4569),
-    dataDir: env.LOCAL_DATA_DIR || '.local',
-    timeScale: positiveNumber(env, 'LOCAL_TIME_SCALE', 1),
-    tableName: env.TABLE_NAME || localDefaults.tableName,
-    siteOrigins: origins(env, 'SITE_ORIGINS'),
-    apiRequestTimeoutMs: positiveNumber(env, 'API_REQUEST_TIMEOUT_MS', DEFAULT_REQUEST_TIMEOUT_MS),
+    apiPort: settings.apiPort.read(env),
+    dynamoDbPort: settings.dynamoDbPort.read(env),
+    sesPort: settings.sesPort.read(env),
+    sfnPort: settings.sfnPort.read(env),
+    s3Port: settings.s3Port.read(env),
+    dataDir: settings.localDataDir.read(env),
+    timeScale: settings.localTimeScale.read(env),
+    tableName: settings.tableName.read(env),
+    siteOrigins: settings.siteOrigins.read(env),
+    apiRequestTimeoutMs: settings.apiRequestTimeoutMs.read(env),
   };
-}
-
-/** Thrown for a setting that cannot work; the supervisor prints the message as one line. */
-export class InvalidSettingError extends Error {
-  override name = 'InvalidSettingError';
-}
-
-function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > 65535) {
-    throw new InvalidSettingError(`${name} must be a port number between 1 and 65535, not '${raw}'`);
-  }
-  return value;
-}
-
-function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new InvalidSettingError(`${name} must be a positive number, not '${raw}'`);
-  }
-  return value;
-}
-
-function origins(env: NodeJS.ProcessEnv, name: string): string | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return undefined;
-  try {
-    parseOrigins(raw, name);
-  } catch (error) {
-    if (error instanceof InvalidOriginError) throw new InvalidSettingError(error.message);
-    throw error;
-  }
-  return raw;
 }

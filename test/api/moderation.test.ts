@@ -16,7 +16,7 @@ import { documentClient, tableName } from '../../core/aws-clients.js';
 import { keys } from '../../core/keys.js';
 import type { Scope } from '../../core/staff/model.js';
 import type { ReviewView, SubmissionView } from '../../core/submissions/model.js';
-import { getReview, getSubmission } from '../../core/submissions/store.js';
+import { getReview, getSubmission } from '../../core/submissions/repository.js';
 import { useLocalAws } from '../helpers/aws-env.js';
 import {
   eventually,

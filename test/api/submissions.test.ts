@@ -23,7 +23,12 @@ import type {
   SubmissionType,
   SubmissionView,
 } from '../../core/submissions/model.js';
-import { createSubmission, getReview, getSubmission, markPending } from '../../core/submissions/store.js';
+import {
+  createSubmission,
+  getReview,
+  getSubmission,
+  markPending,
+} from '../../core/submissions/repository.js';
 import { useLocalAws } from '../helpers/aws-env.js';
 import {
   eventually,
@@ -696,7 +701,7 @@ async function seed(
     options.at,
   );
   if (options.status === 'received') return created;
-  await markPending(created.id, created.executionName);
+  await markPending(created.id, created.executionName, new Date());
   if (options.status !== 'pending') {
     const queue = indexKeys.moderationQueue(options.site, options.status, created.createdAt, created.id);
     await documentClient.send(

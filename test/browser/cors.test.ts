@@ -68,7 +68,7 @@ describe.skipIf(browserSkipReason !== undefined)('CORS in a browser (headless Ch
           const call = async (path: string, init: RequestInit) => {
             try {
               const response = await fetch(`${api}${path}`, init);
-              return { status: response.status, body: (await response.json()) as unknown };
+              return { status: response.status, body: await response.json() };
             } catch (error) {
               return { error: String(error) };
             }

@@ -244,9 +244,8 @@ describe.skipIf(browserSkipReason !== undefined)('moderation page (headless Chro
     await page.locator('#claim').click();
     await page.locator('#action-result', { hasText: 'Claimed until' }).waitFor();
     expect(await page.locator('#review-details').textContent()).toContain('you until');
-    expect(
-      (await test.call('GET', `/moderation/submissions/${submission.id}`, { token })).body.review,
-    ).toMatchObject({ claimedBy: moderator.id, outcome: null });
+    const { body } = await test.call('GET', `/moderation/submissions/${submission.id}`, { token });
+    expect((body as { review: unknown }).review).toMatchObject({ claimedBy: moderator.id, outcome: null });
 
     await page.locator('#approve').click();
     await page.locator('#action-result', { hasText: 'the submission is approved.' }).waitFor();

@@ -1,5 +1,5 @@
 /**
- * The one identity of an email address (`normalizeEmail`, core/keys.ts): the rules the README documents for
+ * The one identity of an email address (`normalizeEmail`, core/keys.ts): the rules docs/api.md documents for
  * uniqueness, limits and blocks (issue 12, finding 6).
  */
 import { describe, expect, it } from 'vitest';

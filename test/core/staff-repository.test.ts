@@ -154,7 +154,7 @@ describe('staff repository', () => {
       createInvitation({
         email: address('x'),
         name: 'X',
-        scopes: ['site:History:moderate' as Scope],
+        scopes: ['site:History:moderate'],
         invitedBy: adminId,
       }),
     ).rejects.toBeInstanceOf(InvalidStaffInput);

@@ -20,7 +20,8 @@ export interface TestSystem {
   system: LocalSystem;
   /** `LOCAL_DATA_DIR` of this system (removed by stop()). */
   dataDir: string;
-  call(method: string, path: string, options?: { token?: string; body?: unknown }): Promise<ApiResponse>;
+  /** A function, not a method: tests destructure it (`({ system, call } = test)`). */
+  call: (method: string, path: string, options?: { token?: string; body?: unknown }) => Promise<ApiResponse>;
   stop(): Promise<void>;
 }
 

@@ -87,7 +87,7 @@ describe('npx cdk synth', () => {
       );
       expect(appFunctions).toHaveLength(taskFunctions.length + 1);
       for (const fn of appFunctions) expect(fn.Properties.Code).toHaveProperty('S3Key');
-      // One state machine per ASL file, and the outputs the README's deploy section names.
+      // One state machine per ASL file, and the outputs docs/deploying.md names.
       expect(ofType('AWS::StepFunctions::StateMachine')).toHaveLength(listWorkflows().length);
       for (const name of ['ApiUrl', 'TableName', 'SessionSigningKeySecretArn', 'AlarmTopicArn'])
         expect(template.Outputs).toHaveProperty(name);

@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -11,7 +10,6 @@ import { appTable } from '../../core/table.js';
 import { corsPolicy, localAllowedOrigins, parseOrigins } from '../../core/cors.js';
 import { acknowledge, nagAcknowledgments, nagViolations } from '../../infra/nag.js';
 import {
-  deployParameters,
   workflowSettingDefaults,
   workflowSettingVariables,
   type WorkflowSettingName,
@@ -731,19 +729,6 @@ describe('the stack with injected fixture workflows and tasks', () => {
       definitionText: reviewFixture.definitionText.replace('FixtureGreetFunctionArn', 'MissingFunctionArn'),
     };
     expect(() => synth({ workflows: [broken], tasks: fixtureTasks })).toThrow(/\$\{MissingFunctionArn\}/);
-  });
-});
-
-describe('the README', () => {
-  it('documents every deploy parameter in its deploy section', () => {
-    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
-    const start = readme.indexOf('## Deploying');
-    expect(start).toBeGreaterThan(0);
-    const end = readme.indexOf('\n## ', start + 1);
-    const section = readme.slice(start, end < 0 ? undefined : end);
-    for (const parameter of deployParameters()) {
-      expect(section, parameter.name).toContain(`| \`${parameter.name}\``);
-    }
   });
 });
 

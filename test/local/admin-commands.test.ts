@@ -56,7 +56,7 @@ describe('npm run staff:bootstrap beside npm start', () => {
     expect(admin).toMatchObject({ status: 'active', name: 'Ada Local' });
     expect(await scopesOf(admin!.id)).toEqual(['network:admin', 'network:read']);
 
-    // And the admin signs in as the README says: POST /staff/login, then the link in the local inbox.
+    // And the admin signs in as docs/api.md says: POST /staff/login, then the link in the local inbox.
     expect((await local.call('POST', '/staff/login', { body: { email } })).status).toBe(200);
     const [signIn] = await awaitEmails(local.system.urls.inbox, email);
     expect(signIn!.body.text).toContain('/staff/signin?token=');

@@ -101,7 +101,7 @@ describe('task tokens', () => {
       new SendTaskFailureCommand({ taskToken, error: 'SubmissionRejected', cause: 'off-topic' }),
     );
     const execution = await finished(executionArn);
-    expect(JSON.parse(execution.output!).failure).toEqual({
+    expect((JSON.parse(execution.output!) as { failure: unknown }).failure).toEqual({
       Error: 'SubmissionRejected',
       Cause: 'off-topic',
     });
@@ -118,7 +118,9 @@ describe('task tokens', () => {
     const taskToken = await receivedTaskToken('timeout');
     const execution = await finished(executionArn);
     expect(execution.status).toBe('SUCCEEDED');
-    expect(JSON.parse(execution.output!).timeout.Error).toBe('States.Timeout');
+    expect((JSON.parse(execution.output!) as { timeout: { Error: string } }).timeout.Error).toBe(
+      'States.Timeout',
+    );
     const events = await historyOf(client, executionArn);
     expect(statePath(events)).toEqual(['AwaitApproval', 'Expired']);
     expect(count(events, 'TaskTimedOut')).toBe(1);
@@ -182,7 +184,7 @@ describe('task tokens', () => {
     }
     const execution = await finished(executionArn);
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1500);
-    const { timeout } = JSON.parse(execution.output!);
+    const { timeout } = JSON.parse(execution.output!) as { timeout: { Error: string; Cause: string } };
     expect(timeout.Error).toBe('States.Timeout');
     expect(timeout.Cause).toContain('heartbeat');
     const timedOut = (await historyOf(client, executionArn)).find((event) => event.type === 'TaskTimedOut');
@@ -224,7 +226,9 @@ describe('TimeoutSecondsPath', () => {
         events.find((event) => event.type === 'TaskScheduled')!.taskScheduledEventDetails!.parameters!,
       ),
     ).toHaveProperty('FunctionName');
-    expect(JSON.parse(execution.output!).timeout.Error).toBe('States.Timeout');
+    expect((JSON.parse(execution.output!) as { timeout: { Error: string } }).timeout.Error).toBe(
+      'States.Timeout',
+    );
   });
 });
 

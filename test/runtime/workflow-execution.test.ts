@@ -52,7 +52,7 @@ describe('state machines', () => {
     expect(listed.stateMachines?.map((machine) => machine.name)).toContain('runtime-tour');
     const described = await client.send(new DescribeStateMachineCommand({ stateMachineArn: tourArn }));
     expect(described.type).toBe('STANDARD');
-    expect(JSON.parse(described.definition!).StartAt).toBe('Greet');
+    expect((JSON.parse(described.definition!) as { StartAt: string }).StartAt).toBe('Greet');
     expect(described.creationDate).toBeInstanceOf(Date);
   });
 
@@ -86,14 +86,19 @@ describe('the tour: Task, Retry, Parallel, Wait, Map, Choice and a task token', 
       needsApproval: true,
     });
     const token = await receivedTaskToken('tour-happy');
-    await sfn.engine.sendTaskSuccess({
+    sfn.engine.sendTaskSuccess({
       taskToken: token,
       output: JSON.stringify({ approvedBy: 'moderator-1' }),
     });
 
     const execution = await finished(executionArn);
     expect(execution.status).toBe('SUCCEEDED');
-    const output = JSON.parse(execution.output!);
+    const output = JSON.parse(execution.output!) as {
+      greeting: unknown;
+      flaky: unknown;
+      fanOut: { mapped: unknown };
+      approval: unknown;
+    };
     expect(output.greeting).toEqual({
       echoed: {
         executionName: 'tour-happy',
@@ -181,7 +186,7 @@ describe('execution names', () => {
       name: 'ExecutionAlreadyExists',
     });
     const token = await receivedTaskToken('idempotent');
-    await sfn.engine.sendTaskSuccess({ taskToken: token, output: '{}' });
+    sfn.engine.sendTaskSuccess({ taskToken: token, output: '{}' });
     await finished(first);
     // As in AWS, a closed execution's name cannot be reused, even with the same input.
     await expect(start(tourArn, 'idempotent', input)).rejects.toMatchObject({
@@ -220,7 +225,7 @@ describe('Lambda task errors', () => {
     });
     const execution = await finished(await start(arn, 'custom-error', {}));
     expect(execution.status).toBe('SUCCEEDED');
-    const { error } = JSON.parse(execution.output!);
+    const { error } = JSON.parse(execution.output!) as { error: { Error: string; Cause: string } };
     expect(error.Error).toBe('MemberAlreadyExists');
     expect(JSON.parse(error.Cause)).toMatchObject({
       errorType: 'MemberAlreadyExists',

@@ -21,18 +21,6 @@ const notYetOnTheContract = new Set([
   'activate-member',
   'send-welcome-email',
   'release-registration',
-  'load-relay-request',
-  'send-student-confirmation',
-  'check-relay-consent',
-  'reserve-relay-quota',
-  'send-relayed-email',
-  'notify-relay-sender',
-  'close-relay',
-  'release-relay-quota',
-  'store-submission',
-  'request-decision',
-  'settle-submission',
-  'notify-submitter',
 ]);
 
 const contracts: TaskContract[] = (

@@ -55,75 +55,85 @@ export function memoryStaff(users: StaffItem[] = [], scopes: Record<string, Scop
         expiresAt: 0,
       });
     },
-    async loadPendingInvitation(staffId: string, executionName: string) {
+    loadPendingInvitation: settled((staffId: string, executionName: string) => {
       const user = read(staffId);
       if (!ownsInvitation(user, executionName)) throw new InvitationNotPending();
       return user;
-    },
-    async storeInvitationTaskToken(
-      staffId: string,
-      executionName: string,
-      taskToken: string,
-      now = new Date(0),
-    ) {
-      const user = read(staffId);
-      if (!ownsInvitation(user, executionName)) throw new InvitationNotPending();
-      const updated = {
-        ...user,
-        invitationTaskToken: taskToken,
-        updatedAt: nextTimestamp(user.updatedAt, now),
-      };
-      staff.set(staffId, updated);
-      return { staff: { ...updated }, scopes: [...(scopes[staffId] ?? [])].sort() };
-    },
-    async activateInvitation(staffId: string, executionName: string, acceptedAt: string, now = new Date(0)) {
-      const user = read(staffId);
-      if (user && isActivatedBy(user, acceptedAt)) return user;
-      if (!ownsInvitation(user, executionName)) throw new InvitationNotPending();
-      const { invitationTaskToken: _token, invitationExecution: _execution, ...rest } = user;
-      const active: StaffItem = {
-        ...rest,
-        status: 'active',
-        activatedAt: acceptedAt,
-        updatedAt: nextTimestamp(user.updatedAt, now),
-      };
-      staff.set(staffId, active);
-      if (scopes[staffId]?.includes('network:admin')) networkAdmins.count++;
-      return { ...active };
-    },
-    async expireInvitation(staffId: string, executionName: string) {
+    }),
+    storeInvitationTaskToken: settled(
+      (staffId: string, executionName: string, taskToken: string, now: Date = new Date(0)) => {
+        const user = read(staffId);
+        if (!ownsInvitation(user, executionName)) throw new InvitationNotPending();
+        const updated = {
+          ...user,
+          invitationTaskToken: taskToken,
+          updatedAt: nextTimestamp(user.updatedAt, now),
+        };
+        staff.set(staffId, updated);
+        return { staff: { ...updated }, scopes: [...(scopes[staffId] ?? [])].sort() };
+      },
+    ),
+    activateInvitation: settled(
+      (staffId: string, executionName: string, acceptedAt: string, now: Date = new Date(0)) => {
+        const user = read(staffId);
+        if (user && isActivatedBy(user, acceptedAt)) return user;
+        if (!ownsInvitation(user, executionName)) throw new InvitationNotPending();
+        const { invitationTaskToken: _token, invitationExecution: _execution, ...rest } = user;
+        const active: StaffItem = {
+          ...rest,
+          status: 'active',
+          activatedAt: acceptedAt,
+          updatedAt: nextTimestamp(user.updatedAt, now),
+        };
+        staff.set(staffId, active);
+        if (scopes[staffId]?.includes('network:admin')) networkAdmins.count++;
+        return { ...active };
+      },
+    ),
+    expireInvitation: settled((staffId: string, executionName: string) => {
       if (!ownsInvitation(read(staffId), executionName)) return false;
       staff.delete(staffId);
       return true;
-    },
-    async getSignInRequest(requestId: string) {
+    }),
+    getSignInRequest: settled((requestId: string) => {
       const request = requests.get(requestId);
       return request ? { ...request } : undefined;
-    },
-    async deleteSignInRequest(requestId: string) {
+    }),
+    deleteSignInRequest: settled((requestId: string) => {
       requests.delete(requestId);
-    },
-    async findStaffByEmail(email: string) {
+    }),
+    findStaffByEmail: settled((email: string) => {
       const found = [...staff.values()].find((user) => user.email.toLowerCase() === email.toLowerCase());
       return found ? { ...found } : undefined;
-    },
+    }),
+  };
+}
+
+/** `fn` as an asynchronous method: its result resolved, what it throws rejected (as the real repository's). */
+function settled<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => Promise<R> {
+  return (...args) => {
+    try {
+      return Promise.resolve(fn(...args));
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
   };
 }
 
 /** A mailer that keeps what it sends; `failNext` makes the next sends throw `error`. */
 export function memoryMailer() {
   const sent: { to: string; email: RenderedEmail }[] = [];
-  const failures: unknown[] = [];
+  const failures: Error[] = [];
   return {
     sent,
-    failNext(error: unknown, times = 1) {
+    failNext(error: Error, times = 1) {
       for (let i = 0; i < times; i++) failures.push(error);
     },
-    async send(to: string, email: RenderedEmail): Promise<string> {
+    send(to: string, email: RenderedEmail): Promise<string> {
       const failure = failures.shift();
-      if (failure !== undefined) throw failure;
+      if (failure) return Promise.reject(failure);
       sent.push({ to, email });
-      return `message-${sent.length}`;
+      return Promise.resolve(`message-${sent.length}`);
     },
   };
 }
@@ -133,9 +143,9 @@ export function memoryLinks() {
   const issued: { memberId: string; purpose: string; validForSeconds: number; extra: object }[] = [];
   return {
     issued,
-    async issue(memberId: string, purpose: string, validForSeconds: number, extra: object = {}) {
+    issue(memberId: string, purpose: string, validForSeconds: number, extra: object = {}) {
       issued.push({ memberId, purpose, validForSeconds, extra });
-      return { token: `token-${issued.length}`, validUntil: '2026-03-01T13:00:00.000Z' };
+      return Promise.resolve({ token: `token-${issued.length}`, validUntil: '2026-03-01T13:00:00.000Z' });
     },
   };
 }
@@ -145,14 +155,15 @@ export function memoryAllowance(left = 3) {
   const state = { left, returned: 0 };
   return {
     state,
-    async take(): Promise<boolean> {
-      if (state.left <= 0) return false;
+    take(): Promise<boolean> {
+      if (state.left <= 0) return Promise.resolve(false);
       state.left--;
-      return true;
+      return Promise.resolve(true);
     },
-    async giveBack(): Promise<void> {
+    giveBack(): Promise<void> {
       state.left++;
       state.returned++;
+      return Promise.resolve();
     },
   };
 }

@@ -11,7 +11,7 @@ import { SendTaskSuccessCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { documentClient } from '../../core/aws-clients.js';
-import { HttpError } from '../../core/http-error.js';
+import { DomainError } from '../../core/errors.js';
 import { keys } from '../../core/keys.js';
 import { logger } from '../../core/logger.js';
 import type { Scope, StaffItem } from '../../core/staff/model.js';
@@ -23,7 +23,7 @@ import {
   getSubmission,
   recordDecision,
   type NewSubmission,
-} from '../../core/submissions/store.js';
+} from '../../core/submissions/repository.js';
 import { localEventBusName } from '../../infra/workflows.js';
 import { sesThrottled, type InjectedResponse } from '../helpers/fault-proxy.js';
 import { awaitEmails, emailsTo, type StoredEmail } from '../helpers/inbox.js';
@@ -100,19 +100,22 @@ const TARGET_NAME_HTML = 'The &lt;i&gt;Tempest&lt;/i&gt; &amp; friends';
 /** Stores a submission as the API does (`received`) and starts its execution with the submission id only. */
 async function start(site: string, fields: Partial<NewSubmission> = {}) {
   const submitterEmail = address('submitter');
-  const submission = await createSubmission({
-    type: 'message',
-    site,
-    submitter: { id: randomUUID(), verified: false, name: SUBMITTER_NAME, email: submitterEmail },
-    yearOfGraduation: 1985,
-    targetType: 'show',
-    targetId: 'tempest-1985',
-    targetName: TARGET_NAME,
-    targetUrl: 'https://history.example.test/shows/tempest-1985',
-    subject: `A correction ${unique()}`,
-    message: `I was Ariel in 1985, not Caliban. <script>alert(1)</script> ${unique()}`,
-    ...fields,
-  });
+  const submission = await createSubmission(
+    {
+      type: 'message',
+      site,
+      submitter: { id: randomUUID(), verified: false, name: SUBMITTER_NAME, email: submitterEmail },
+      yearOfGraduation: 1985,
+      targetType: 'show',
+      targetId: 'tempest-1985',
+      targetName: TARGET_NAME,
+      targetUrl: 'https://history.example.test/shows/tempest-1985',
+      subject: `A correction ${unique()}`,
+      message: `I was Ariel in 1985, not Caliban. <script>alert(1)</script> ${unique()}`,
+      ...fields,
+    },
+    new Date(),
+  );
   const executionArn = await harness.sfn.start(harness.stateMachineArn, submission.executionName, {
     submissionId: submission.id,
   });
@@ -186,14 +189,14 @@ function expectNoTraceOf(texts: string[], where: unknown) {
   for (const text of texts) expect(haystack).not.toContain(text);
 }
 
-/** A 409 (or other) HttpError from the API's side, with the message the caller sees. */
-async function refusal(promise: Promise<unknown>): Promise<HttpError> {
+/** A 409 (or other) DomainError from the API's side, with the status and message the caller sees. */
+async function refusal(promise: Promise<unknown>): Promise<DomainError> {
   const error = await promise.then(
     () => undefined,
     (thrown: unknown) => thrown,
   );
-  expect(error).toBeInstanceOf(HttpError);
-  return error as HttpError;
+  expect(error).toBeInstanceOf(DomainError);
+  return error as DomainError;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -761,6 +764,7 @@ describe('submission review workflow', () => {
       staffId: moderator.id,
       decision: 'reject',
       reason,
+      now: new Date(),
     });
     expect(recorded).toMatchObject({ recorded: true, repeated: false });
 

@@ -9,6 +9,11 @@ import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
+/** A definition's (or request's) value as text, for a field that should hold a string: an object as its JSON. */
+export function textOf(value: unknown): string {
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+}
+
 /** The interpreter's own timer for a Task; the largest value setTimeout accepts, so ours always fires first. */
 const INTERPRETER_TASK_TIMEOUT_SECONDS = 2_147_483;
 /** Resource of the Task that stands in for a Wait state. Only the runtime's own override ever runs it. */
@@ -57,7 +62,7 @@ function prepareStates(
   const prepared: JsonObject = {};
   for (const [name, raw] of Object.entries(machine.States as JsonObject)) {
     const state = raw as JsonObject;
-    states.set(name, { type: String(state.Type), original: state, nested });
+    states.set(name, { type: textOf(state.Type), original: state, nested });
     prepared[name] = prepareState(state, timeScale, states);
   }
   result.States = prepared;
@@ -114,9 +119,7 @@ function carryDynamicTimeouts(task: JsonObject): void {
   const heartbeatPath = task.HeartbeatSecondsPath;
   if (typeof timeoutPath !== 'string' && typeof heartbeatPath !== 'string') return;
   const wrapped: JsonObject =
-    'Parameters' in task
-      ? { [WRAPPED_PARAMETERS]: task.Parameters as Json }
-      : { [`${WRAPPED_PARAMETERS}.$`]: '$' };
+    'Parameters' in task ? { [WRAPPED_PARAMETERS]: task.Parameters } : { [`${WRAPPED_PARAMETERS}.$`]: '$' };
   if (typeof timeoutPath === 'string') wrapped[`${WRAPPED_TIMEOUT}.$`] = timeoutPath;
   if (typeof heartbeatPath === 'string') wrapped[`${WRAPPED_HEARTBEAT}.$`] = heartbeatPath;
   task.Parameters = wrapped;

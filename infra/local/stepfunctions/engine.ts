@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TaskFunction } from '../../../tasks/registry.js';
-import { prepareDefinition, type PreparedDefinition } from './definition.js';
+import { prepareDefinition, textOf, type PreparedDefinition } from './definition.js';
 import { apiError } from './errors.js';
 import { LocalEventBus } from './event-bridge.js';
 import { ExecutionRun, type ResumePoint } from './execution-run.js';
@@ -84,7 +84,7 @@ export class LocalStepFunctions {
   } {
     const name = this.checkName(request.name);
     if (request.type !== undefined && request.type !== 'STANDARD') {
-      throw apiError.stateMachineTypeNotSupported(String(request.type));
+      throw apiError.stateMachineTypeNotSupported(textOf(request.type));
     }
     const definition = this.parseDefinition(request.definition);
     const arn = this.stateMachineArn(name);
@@ -114,7 +114,7 @@ export class LocalStepFunctions {
     const entry = this.machine(request.stateMachineArn);
     if (request.definition !== undefined) {
       const definition = this.parseDefinition(request.definition);
-      entry.record.definition = String(request.definition);
+      entry.record.definition = textOf(request.definition);
       entry.prepared = prepareDefinition(definition, this.timeScale);
     }
     if (typeof request.roleArn === 'string') entry.record.roleArn = request.roleArn;

@@ -125,7 +125,7 @@ function requestEntries(parameters: unknown): RequestEntry[] {
     ) {
       throw refuse(`The value for the field 'Entries[${index}].Resources' must be a list of STRINGs`);
     }
-    return entry as RequestEntry;
+    return entry;
   });
 }
 

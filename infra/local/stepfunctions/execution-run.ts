@@ -11,6 +11,7 @@ import {
   EXECUTION_CONTEXT_KEY,
   TASK_TOKEN_PLACEHOLDER,
   readReferencePath,
+  textOf,
   unwrapTaskInput,
   type PreparedDefinition,
   type StateInfo,
@@ -321,7 +322,7 @@ export class ExecutionRun {
     await nextMacrotask();
     if (this.closed) throw new ExecutionClosed();
     const state = info.original;
-    const resource = parseResource(String(state.Resource));
+    const resource = parseResource(textOf(state.Resource));
     const unwrapped = unwrapTaskInput(state, rawTaskInput);
     const input = unwrapped.input;
     const timeoutSeconds = secondsField(state, 'TimeoutSeconds', unwrapped.timeoutSeconds);
