@@ -21,7 +21,7 @@ import { z } from 'zod';
 import { documentClient, tableName } from '../aws-clients.js';
 import { systemClock } from '../clock.js';
 import { InvalidCursorError as InvalidCursor, decodeCursor, encodeCursor } from '../cursor.js';
-import { deleteItem, getItem, parseItem, putItem, queryAll, updateIf, type Key } from '../db.js';
+import { deleteItem, getItem, parseItem, putItem, queryAll, updateIf } from '../db.js';
 import { rethrowAwsError } from '../errors.js';
 import { epochSeconds, indexKeys, keys, normalizeEmail, type ItemKey } from '../keys.js';
 import {
@@ -87,9 +87,6 @@ export function staffInvitationExecutionName(staffId: string, now: Date = system
   return executionNameAt(staffId, now);
 }
 
-/** A key as the shared helpers take it. */
-const key = ({ pk, sk }: ItemKey): Key => ({ pk, sk });
-
 const EmailSchema = z.email().max(254);
 const NameSchema = z.string().trim().min(1).max(200);
 /** Far below a transaction's 100 items, far above any real set (2 network scopes + 2 per site). */
@@ -119,11 +116,11 @@ function checkedScopes(scopes: readonly string[]): Scope[] {
 
 /** The staff user, strongly consistent. */
 export function getStaff(staffId: string): Promise<StaffItem | undefined> {
-  return getItem(StaffItemSchema, key(keys.staff(staffId)));
+  return getItem(StaffItemSchema, keys.staff(staffId));
 }
 
 export async function findStaffByEmail(email: string): Promise<StaffItem | undefined> {
-  const address = await getItem(StaffEmailItemSchema, key(keys.staffEmail(email)));
+  const address = await getItem(StaffEmailItemSchema, keys.staffEmail(email));
   if (!address?.staffId) return undefined;
   const staff = await getStaff(address.staffId);
   return staff && normalizeEmail(staff.email) === normalizeEmail(email) ? staff : undefined;
@@ -231,7 +228,7 @@ export async function listStaff(page: {
 
 /** How many active staff users hold `network:admin` (the counter, strongly consistent). */
 export async function countActiveNetworkAdmins(): Promise<number> {
-  const counter = await getItem(NetworkAdminCountSchema, key(keys.staffNetworkAdminCount()));
+  const counter = await getItem(NetworkAdminCountSchema, keys.staffNetworkAdminCount());
   return counter?.count ?? 0;
 }
 
@@ -299,7 +296,7 @@ export async function setInvitationExecution(
 ): Promise<void> {
   const staff = await getStaff(staffId);
   const updated = await updateIf(StaffItemSchema, {
-    Key: key(keys.staff(staffId)),
+    Key: keys.staff(staffId),
     UpdateExpression: 'SET invitationExecution = :execution, updatedAt = :now REMOVE invitationTaskToken',
     ConditionExpression: 'attribute_exists(pk) AND #status = :invited',
     ExpressionAttributeNames: { '#status': 'status' },
@@ -448,7 +445,7 @@ export async function bootstrapNetworkAdmin(
   const { Item } = await documentClient.send(
     new GetCommand({ TableName: tableName(), Key: keys.staffNetworkAdminCount(), ConsistentRead: true }),
   );
-  const existing = Item && parseItem(NetworkAdminCountSchema, Item, key(keys.staffNetworkAdminCount()));
+  const existing = Item && parseItem(NetworkAdminCountSchema, Item, keys.staffNetworkAdminCount());
   if ((existing?.count ?? 0) > 0) throw new NetworkAdminExists();
   const id = randomUUID();
   const at = now.toISOString();
@@ -510,7 +507,7 @@ export async function storeInvitationTaskToken(
   const current = await getStaff(staffId);
   if (!ownsInvitation(current, executionName)) throw new InvitationNotPending();
   const staff = await updateIf(StaffItemSchema, {
-    Key: key(keys.staff(staffId)),
+    Key: keys.staff(staffId),
     UpdateExpression: 'SET invitationTaskToken = :token, updatedAt = :now',
     ConditionExpression: '#status = :invited AND invitationExecution = :execution',
     ExpressionAttributeNames: { '#status': 'status' },
@@ -600,7 +597,7 @@ export async function recordInvitationAcceptance(
   at: string,
 ): Promise<string> {
   const link = await updateIf(z.looseObject({ acceptedAt: z.string().optional() }), {
-    Key: key(keys.link(tokenHash)),
+    Key: keys.link(tokenHash),
     UpdateExpression: 'SET acceptedAt = if_not_exists(acceptedAt, :at)',
     ConditionExpression: 'claimId = :claim',
     ExpressionAttributeValues: { ':at': at, ':claim': claim },
@@ -628,11 +625,11 @@ export async function putSignInRequest(requestId: string, email: string, now: Da
 }
 
 export function getSignInRequest(requestId: string): Promise<StaffSignInRequestItem | undefined> {
-  return getItem(StaffSignInRequestItemSchema, key(keys.staffSignInRequest(requestId)));
+  return getItem(StaffSignInRequestItemSchema, keys.staffSignInRequest(requestId));
 }
 
 export async function deleteSignInRequest(requestId: string): Promise<void> {
-  await deleteItem(key(keys.staffSignInRequest(requestId)));
+  await deleteItem(keys.staffSignInRequest(requestId));
 }
 
 // ------------------------------------------------------------------------------------------------ sessions
@@ -662,12 +659,12 @@ export async function putStaffSession(item: StaffSessionItem, version: number): 
 
 /** The session item, strongly consistent (a revocation a moment ago must count). */
 export function getStaffSession(staffId: string, sessionId: string): Promise<StaffSessionItem | undefined> {
-  return getItem(StaffSessionItemSchema, key(keys.staffSession(staffId, sessionId)));
+  return getItem(StaffSessionItemSchema, keys.staffSession(staffId, sessionId));
 }
 
 /** Ends one staff session. Idempotent. */
 export async function deleteStaffSession(staffId: string, sessionId: string): Promise<void> {
-  await deleteItem(key(keys.staffSession(staffId, sessionId)));
+  await deleteItem(keys.staffSession(staffId, sessionId));
 }
 
 export type { StaffSessionItem } from './model.js';

@@ -70,11 +70,7 @@ async function emailSignInLink(staff: StaffItem, deps: SignInLinkDependencies): 
     return true;
   } catch (error) {
     await deps.allowance.giveBack(principal).catch(() => undefined);
-    if (isRetryable(error)) {
-      throw error instanceof DomainError || isTransientAwsError(error)
-        ? error
-        : new DomainError('RetryableError', 'The sign-in email could not be sent yet');
-    }
+    if (isRetryable(error)) throw error;
     deps.log.error('Staff sign-in email not sent', { staffId: staff.id, error: errorName(error) });
     return false;
   }
@@ -82,7 +78,5 @@ async function emailSignInLink(staff: StaffItem, deps: SignInLinkDependencies): 
 
 /** A failure the workflow retries: the catalogue's `RetryableError`, or an AWS transient not yet mapped to it. */
 function isRetryable(error: unknown): boolean {
-  if (error instanceof DomainError) return error.workflowName === 'RetryableError';
-  // `sendEmail` may hand a transient failure over wrapped, under the name `RetryableError`.
-  return isTransientAwsError(error) || errorName(error) === 'RetryableError';
+  return error instanceof DomainError ? error.workflowName === 'RetryableError' : isTransientAwsError(error);
 }
