@@ -9,20 +9,37 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { validationErrorHook } from '../errors.js';
-import { registerStaffInvitationRoutes } from './staff/invitations.js';
-import { registerStaffLinkRoutes } from './staff/links.js';
-import { registerStaffSessionRoutes } from './staff/session.js';
-import type { StaffEnv } from './staff/shared.js';
-import { registerStaffUserRoutes } from './staff/users.js';
+import { staffInvitationRoutes as invitations } from './staff/invitations.js';
+import { staffLinkRoutes as links } from './staff/links.js';
+import { staffSessionRoutes as session } from './staff/session.js';
+import type { StaffEnv, StaffRegistrar } from './staff/shared.js';
+import { staffUserRoutes as users } from './staff/users.js';
 
 export { staffMessages } from '../../core/staff/messages.js';
 
+/**
+ * Every staff route, in the order it is registered: the first match answers, so the static paths (`/staff/signin`,
+ * `/staff/accept`, `/staff/me`) come before `/staff/{id}`; and the OpenAPI document lists paths and schemas in this
+ * order.
+ */
+const routes: StaffRegistrar[] = [
+  links.login,
+  links.signinPage,
+  links.redeem,
+  links.acceptPage,
+  links.accept,
+  session.logout,
+  session.me,
+  users.list,
+  invitations.invite,
+  users.get,
+  users.permissions,
+  users.remove,
+  invitations.reinvite,
+];
+
 export function registerStaffRoutes(app: OpenAPIHono): void {
   const staff = new OpenAPIHono<StaffEnv>({ defaultHook: validationErrorHook });
-  // Static paths (`/staff/signin`, `/staff/accept`, `/staff/me`) before `/staff/{id}`: the first match answers.
-  registerStaffLinkRoutes(staff);
-  registerStaffSessionRoutes(staff);
-  registerStaffUserRoutes(staff);
-  registerStaffInvitationRoutes(staff);
+  for (const register of routes) register(staff);
   app.route('/', staff);
 }

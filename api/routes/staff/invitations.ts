@@ -2,7 +2,7 @@
  * Invitations (`POST /staff`, `POST /staff/{id}/reinvite`): each starts the `staff-invitation` workflow, which
  * emails a link; accepting it is `POST /staff/accept` (`links.ts`).
  */
-import { type OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import { camelizeKeys } from '../../../core/case.js';
 import { systemClock } from '../../../core/clock.js';
 import { staffMessages } from '../../../core/staff/messages.js';
@@ -25,7 +25,8 @@ import {
   refineSites,
   unauthorized,
   validation,
-  type StaffEnv,
+  type StaffApp,
+  type StaffRegistrar,
 } from './shared.js';
 
 const InviteBodySchema = z
@@ -88,19 +89,22 @@ const reinviteRoute = createRoute({
   },
 });
 
-export function registerStaffInvitationRoutes(staff: OpenAPIHono<StaffEnv>): void {
-  staff.openapi(inviteRoute, async (c) => {
-    const { email, name, permissions } = c.req.valid('json');
-    const view = await inviteStaff(
-      actorOf(requireStaff(c)),
-      { email, name, scopes: toScopes(permissions) },
-      systemClock.now(),
-    );
-    return c.json(view, 201);
-  });
+/** Each route's registration, by name: `../staff.ts` registers them in the API's order. */
+export const staffInvitationRoutes = {
+  invite: (staff: StaffApp) =>
+    staff.openapi(inviteRoute, async (c) => {
+      const { email, name, permissions } = c.req.valid('json');
+      const view = await inviteStaff(
+        actorOf(requireStaff(c)),
+        { email, name, scopes: toScopes(permissions) },
+        systemClock.now(),
+      );
+      return c.json(view, 201);
+    }),
 
-  staff.openapi(reinviteRoute, async (c) => {
-    await reinviteStaff(actorOf(requireStaff(c)), c.req.valid('param').id, systemClock.now());
-    return c.json('OK' as const, 200);
-  });
-}
+  reinvite: (staff: StaffApp) =>
+    staff.openapi(reinviteRoute, async (c) => {
+      await reinviteStaff(actorOf(requireStaff(c)), c.req.valid('param').id, systemClock.now());
+      return c.json('OK' as const, 200);
+    }),
+} satisfies Record<string, StaffRegistrar>;

@@ -3,7 +3,7 @@
  * the pages and endpoints that redeem a sign-in or invitation link for a staff session. Opening a link's page does
  * nothing; pressing its button (a POST) redeems the link.
  */
-import { type OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import { redeemStaffLink } from '../../../core/auth/staff-links.js';
 import { camelizeKeys } from '../../../core/case.js';
 import { systemClock } from '../../../core/clock.js';
@@ -11,7 +11,15 @@ import { requestStaffSignIn } from '../../../core/staff/service.js';
 import { STAFF_TOKEN_KEY } from '../../moderation-page.js';
 import { ErrorSchema, json } from '../../openapi-shapes.js';
 import { tokenActionPage, type SessionResult } from '../../pages.js';
-import { OkSchema, StaffSessionSchema, bodyErrors, limitBody, linkErrors, type StaffEnv } from './shared.js';
+import {
+  OkSchema,
+  StaffSessionSchema,
+  bodyErrors,
+  limitBody,
+  linkErrors,
+  type StaffApp,
+  type StaffRegistrar,
+} from './shared.js';
 
 const LoginBodySchema = z
   .preprocess(camelizeKeys, z.object({ email: z.email().max(254) }))
@@ -84,35 +92,42 @@ const acceptRoute = createRoute({
   },
 });
 
-export function registerStaffLinkRoutes(staff: OpenAPIHono<StaffEnv>): void {
-  staff.openapi(loginRoute, async (c) => {
-    // The lookup and the email happen in the staff-sign-in workflow: this answer is the same work for any address.
-    await requestStaffSignIn(c.req.valid('json').email, systemClock.now());
-    return c.json('OK' as const, 200);
-  });
+/** Each route's registration, by name: `../staff.ts` registers them in the API's order. */
+export const staffLinkRoutes = {
+  login: (staff: StaffApp) =>
+    staff.openapi(loginRoute, async (c) => {
+      // The lookup and the email happen in the staff-sign-in workflow: this answer is the same work for any
+      // address.
+      await requestStaffSignIn(c.req.valid('json').email, systemClock.now());
+      return c.json('OK' as const, 200);
+    }),
 
-  staff.openapi(signinPageRoute, (c) => c.html(signinPage.html, 200, signinPage.headers));
+  signinPage: (staff: StaffApp) =>
+    staff.openapi(signinPageRoute, (c) => c.html(signinPage.html, 200, signinPage.headers)),
 
-  staff.openapi(redeemRoute, async (c) => {
-    const { sessionToken, staffId, expiresAt, scopes } = await redeemStaffLink(
-      c.req.valid('json').token,
-      'staff-login',
-      systemClock.now(),
-    );
-    return c.json({ sessionToken, staffId, expiresAt, scopes }, 200);
-  });
+  redeem: (staff: StaffApp) =>
+    staff.openapi(redeemRoute, async (c) => {
+      const { sessionToken, staffId, expiresAt, scopes } = await redeemStaffLink(
+        c.req.valid('json').token,
+        'staff-login',
+        systemClock.now(),
+      );
+      return c.json({ sessionToken, staffId, expiresAt, scopes }, 200);
+    }),
 
-  staff.openapi(acceptPageRoute, (c) => c.html(acceptPage.html, 200, acceptPage.headers));
+  acceptPage: (staff: StaffApp) =>
+    staff.openapi(acceptPageRoute, (c) => c.html(acceptPage.html, 200, acceptPage.headers)),
 
-  staff.openapi(acceptRoute, async (c) => {
-    const { sessionToken, staffId, expiresAt, scopes } = await redeemStaffLink(
-      c.req.valid('json').token,
-      'staff-invite',
-      systemClock.now(),
-    );
-    return c.json({ sessionToken, staffId, expiresAt, scopes }, 200);
-  });
-}
+  accept: (staff: StaffApp) =>
+    staff.openapi(acceptRoute, async (c) => {
+      const { sessionToken, staffId, expiresAt, scopes } = await redeemStaffLink(
+        c.req.valid('json').token,
+        'staff-invite',
+        systemClock.now(),
+      );
+      return c.json({ sessionToken, staffId, expiresAt, scopes }, 200);
+    }),
+} satisfies Record<string, StaffRegistrar>;
 
 // ------------------------------------------------------------------------------------------------ pages
 

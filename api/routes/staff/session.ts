@@ -1,11 +1,19 @@
 /** The calling staff session (`/staff/logout`, `/staff/me`). */
-import { type OpenAPIHono, createRoute } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import { revokeStaffSession } from '../../../core/auth/staff-sessions.js';
 import { toStaffView } from '../../../core/staff/model.js';
 import { scopesOf } from '../../../core/staff/repository.js';
 import { authenticateStaff, requireStaff, staffOnly } from '../../auth/staff-middleware.js';
 import { json } from '../../openapi-shapes.js';
-import { OkSchema, StaffViewSchema, bearer, forbidden, unauthorized, type StaffEnv } from './shared.js';
+import {
+  OkSchema,
+  StaffViewSchema,
+  bearer,
+  forbidden,
+  unauthorized,
+  type StaffApp,
+  type StaffRegistrar,
+} from './shared.js';
 
 const logoutRoute = createRoute({
   method: 'post',
@@ -27,15 +35,18 @@ const meRoute = createRoute({
   responses: { 200: json(StaffViewSchema, 'The staff user'), 401: unauthorized, 403: forbidden },
 });
 
-export function registerStaffSessionRoutes(staff: OpenAPIHono<StaffEnv>): void {
-  staff.openapi(logoutRoute, async (c) => {
-    const actor = requireStaff(c);
-    await revokeStaffSession(actor.staff.id, actor.sessionId);
-    return c.json('OK' as const, 200);
-  });
+/** Each route's registration, by name: `../staff.ts` registers them in the API's order. */
+export const staffSessionRoutes = {
+  logout: (staff: StaffApp) =>
+    staff.openapi(logoutRoute, async (c) => {
+      const actor = requireStaff(c);
+      await revokeStaffSession(actor.staff.id, actor.sessionId);
+      return c.json('OK' as const, 200);
+    }),
 
-  staff.openapi(meRoute, async (c) => {
-    const actor = requireStaff(c);
-    return c.json(toStaffView(actor.staff, await scopesOf(actor.staff.id)), 200);
-  });
-}
+  me: (staff: StaffApp) =>
+    staff.openapi(meRoute, async (c) => {
+      const actor = requireStaff(c);
+      return c.json(toStaffView(actor.staff, await scopesOf(actor.staff.id)), 200);
+    }),
+} satisfies Record<string, StaffRegistrar>;

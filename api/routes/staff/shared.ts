@@ -2,7 +2,7 @@
  * What the staff route modules share: the OpenAPI schemas of staff users and sessions, the common responses, the
  * body limit, and the caller as the service sees them.
  */
-import { z } from '@hono/zod-openapi';
+import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { staffLinkMessages } from '../../../core/auth/staff-links.js';
 import { staffMessages } from '../../../core/staff/messages.js';
@@ -13,6 +13,10 @@ import type { AuthenticatedStaff, StaffVariables } from '../../auth/staff-middle
 import { ErrorSchema, ValidationErrorSchema, json } from '../../openapi-shapes.js';
 
 export type StaffEnv = { Variables: StaffVariables };
+/** The app the staff routes are registered on. */
+export type StaffApp = OpenAPIHono<StaffEnv>;
+/** Registers one route (with its handler) on the staff app. */
+export type StaffRegistrar = (staff: StaffApp) => unknown;
 
 const MAX_BODY_BYTES = 16 * 1024;
 

@@ -2,7 +2,7 @@
  * Staff users and their permissions (`GET /staff`, `/staff/{id}`, `PUT /staff/{id}/permissions`,
  * `DELETE /staff/{id}`), under the rules of `core/staff/rules.ts` as `core/staff/service.ts` applies them.
  */
-import { type OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import { camelizeKeys } from '../../../core/case.js';
 import { systemClock } from '../../../core/clock.js';
 import { staffMessages } from '../../../core/staff/messages.js';
@@ -25,7 +25,8 @@ import {
   refineSites,
   unauthorized,
   validation,
-  type StaffEnv,
+  type StaffApp,
+  type StaffRegistrar,
 } from './shared.js';
 
 const DEFAULT_PAGE_SIZE = 25;
@@ -132,29 +133,34 @@ const deleteRoute = createRoute({
   },
 });
 
-export function registerStaffUserRoutes(staff: OpenAPIHono<StaffEnv>): void {
-  staff.openapi(listRoute, async (c) => {
-    const actor = actorOf(requireStaff(c));
-    const { limit = DEFAULT_PAGE_SIZE, cursor } = c.req.valid('query');
-    const page = await visiblePage(actor, limit, cursor);
-    if (!page) return queryValueError(c, 'cursor', staffMessages.invalidCursor);
-    return c.json(page, 200);
-  });
+/** Each route's registration, by name: `../staff.ts` registers them in the API's order. */
+export const staffUserRoutes = {
+  list: (staff: StaffApp) =>
+    staff.openapi(listRoute, async (c) => {
+      const actor = actorOf(requireStaff(c));
+      const { limit = DEFAULT_PAGE_SIZE, cursor } = c.req.valid('query');
+      const page = await visiblePage(actor, limit, cursor);
+      if (!page) return queryValueError(c, 'cursor', staffMessages.invalidCursor);
+      return c.json(page, 200);
+    }),
 
-  staff.openapi(getRoute, async (c) => {
-    const target = await visibleTarget(actorOf(requireStaff(c)), c.req.valid('param').id);
-    return c.json(toStaffView(target.staff, target.scopes), 200);
-  });
+  get: (staff: StaffApp) =>
+    staff.openapi(getRoute, async (c) => {
+      const target = await visibleTarget(actorOf(requireStaff(c)), c.req.valid('param').id);
+      return c.json(toStaffView(target.staff, target.scopes), 200);
+    }),
 
-  staff.openapi(permissionsRoute, async (c) => {
-    const actor = actorOf(requireStaff(c));
-    const after = toScopes(c.req.valid('json').permissions);
-    const view = await changePermissions(actor, c.req.valid('param').id, after, systemClock.now());
-    return c.json(view, 200);
-  });
+  permissions: (staff: StaffApp) =>
+    staff.openapi(permissionsRoute, async (c) => {
+      const actor = actorOf(requireStaff(c));
+      const after = toScopes(c.req.valid('json').permissions);
+      const view = await changePermissions(actor, c.req.valid('param').id, after, systemClock.now());
+      return c.json(view, 200);
+    }),
 
-  staff.openapi(deleteRoute, async (c) => {
-    await removeStaff(actorOf(requireStaff(c)), c.req.valid('param').id, systemClock.now());
-    return c.json('OK' as const, 200);
-  });
-}
+  remove: (staff: StaffApp) =>
+    staff.openapi(deleteRoute, async (c) => {
+      await removeStaff(actorOf(requireStaff(c)), c.req.valid('param').id, systemClock.now());
+      return c.json('OK' as const, 200);
+    }),
+} satisfies Record<string, StaffRegistrar>;
