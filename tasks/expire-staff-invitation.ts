@@ -4,21 +4,21 @@
  * invitation, or one a reinvite handed to a newer execution, is never touched. Safe to repeat.
  */
 import { z } from 'zod';
-import { WorkflowTaskError, rethrowAwsError, taskErrors } from '../core/errors.js';
-import { InvitationConflict, expireInvitation } from '../core/staff/invitation.js';
-import { parseTaskInput } from '../core/task-input.js';
+import { staffRepository, type StaffRepository } from '../core/staff/repository.js';
+import { defineTask } from './define-task.js';
 
-const InputSchema = z.object({ staffId: z.uuid(), executionName: z.string().min(1) });
+/** The repository methods this task uses (a fast test hands in an in-memory one). */
+const repository: Pick<StaffRepository, 'expireInvitation'> = staffRepository;
 
-export const handler = async (event: unknown) => {
-  const { staffId, executionName } = parseTaskInput(InputSchema, event);
-  try {
-    const removed = await expireInvitation(staffId, executionName);
+export const handler = defineTask({
+  name: 'expire-staff-invitation',
+  input: z.object({ staffId: z.uuid(), executionName: z.string().min(1) }),
+  output: z.object({ removed: z.boolean(), reason: z.string().optional() }),
+  dependencies: { staff: repository },
+  async run({ staffId, executionName }, { staff }) {
+    const removed = await staff.expireInvitation(staffId, executionName);
     return removed
       ? { removed: true }
       : { removed: false, reason: 'not this execution’s pending invitation' };
-  } catch (error) {
-    if (error instanceof InvitationConflict) throw new WorkflowTaskError(taskErrors.retryable, error.message);
-    rethrowAwsError(error);
-  }
-};
+  },
+});

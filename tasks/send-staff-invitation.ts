@@ -6,66 +6,39 @@
  */
 import { z } from 'zod';
 import { requiredEnv } from '../core/config.js';
-import { renderEmail } from '../core/email/render.js';
-import { sendEmail } from '../core/email/send.js';
-import { WorkflowTaskError, rethrowAwsError, taskErrors } from '../core/errors.js';
 import { issueLinkToken } from '../core/links.js';
-import { InvitationNotPending, storeInvitationTaskToken } from '../core/staff/invitation.js';
-import type { Scope } from '../core/staff/model.js';
-import { parseTaskInput } from '../core/task-input.js';
+import { invitationEmail, staffLinkUrl } from '../core/staff/emails.js';
+import { staffRepository, type StaffRepository } from '../core/staff/repository.js';
+import { defineTask } from './define-task.js';
 
-const InputSchema = z.object({
-  staffId: z.uuid(),
-  executionName: z.string().min(1),
-  taskToken: z.string().min(1).max(2048),
-  validForSeconds: z.number().int().positive(),
+/** The repository methods this task uses (a fast test hands in an in-memory one). */
+const repository: Pick<StaffRepository, 'storeInvitationTaskToken'> = staffRepository;
+
+export const handler = defineTask({
+  name: 'send-staff-invitation',
+  input: z.object({
+    staffId: z.uuid(),
+    executionName: z.string().min(1),
+    taskToken: z.string().min(1).max(2048),
+    validForSeconds: z.number().int().positive(),
+  }),
+  output: z.object({ sent: z.literal(true), messageId: z.string() }),
+  dependencies: {
+    staff: repository,
+    links: { issue: issueLinkToken },
+  },
+  async run({ staffId, executionName, taskToken, validForSeconds }, { staff, links, mailer, clock }) {
+    const invited = await staff.storeInvitationTaskToken(staffId, executionName, taskToken, clock.now());
+    const { token } = await links.issue(staffId, 'staff-invite', validForSeconds, {
+      invitationExecution: executionName,
+    });
+    const email = invitationEmail({
+      name: invited.staff.name,
+      scopes: invited.scopes,
+      url: staffLinkUrl(requiredEnv('PUBLIC_API_URL'), '/staff/accept', token),
+      validForSeconds,
+    });
+    const messageId = await mailer.send(invited.staff.email, email);
+    return { sent: true as const, messageId };
+  },
 });
-
-export const handler = async (event: unknown) => {
-  const { staffId, executionName, taskToken, validForSeconds } = parseTaskInput(InputSchema, event);
-  let invited: Awaited<ReturnType<typeof storeInvitationTaskToken>>;
-  try {
-    invited = await storeInvitationTaskToken(staffId, executionName, taskToken);
-  } catch (error) {
-    if (error instanceof InvitationNotPending)
-      throw new WorkflowTaskError(taskErrors.invalidInput, error.message);
-    rethrowAwsError(error);
-  }
-  const { staff, scopes } = invited;
-  const { token } = await issueLinkToken(staffId, 'staff-invite', validForSeconds, {
-    invitationExecution: executionName,
-  });
-  const url = new URL('/staff/accept', requiredEnv('PUBLIC_API_URL'));
-  url.searchParams.set('token', token);
-  const days = Math.floor(validForSeconds / 86400);
-  const hours = Math.round(validForSeconds / 3600);
-  const email = renderEmail({
-    subject: 'You are invited to help run the New Theatre alumni sites',
-    greeting: `Hello ${staff.name},`,
-    paragraphs: [
-      'You have been invited to join the staff of the New Theatre alumni sites.',
-      scopes.length > 0
-        ? `You will be able to: ${scopes.map(describeScope).join('; ')}.`
-        : 'Your permissions will be given to you by an administrator.',
-      'If you did not expect this, ignore this email: the invitation is removed when the link expires.',
-    ],
-    action: { label: 'Accept the invitation', url: url.toString() },
-    footnote:
-      days >= 2
-        ? `The link works once, for ${days} days.`
-        : hours >= 1
-          ? `The link works once, for ${hours} hours.`
-          : 'The link works once, for a short time.',
-  });
-  const messageId = await sendEmail(staff.email, email);
-  return { sent: true, messageId };
-};
-
-function describeScope(scope: Scope): string {
-  if (scope === 'network:admin') return 'manage all staff and their permissions';
-  if (scope === 'network:read') return 'read every member and submission';
-  const [, site, action] = scope.split(':');
-  return action === 'admin'
-    ? `manage the staff of the ${site} site`
-    : `moderate the ${site} site's submissions`;
-}

@@ -3,17 +3,24 @@
  * for an active staff user within their sign-in allowance, email a sign-in link. Returns only whether one was sent.
  */
 import { z } from 'zod';
-import { rethrowAwsError } from '../core/errors.js';
+import { issueLinkToken } from '../core/links.js';
+import { returnSignInEmail, takeSignInEmail } from '../core/sign-in-limit.js';
+import { staffRepository, type StaffRepository } from '../core/staff/repository.js';
 import { sendStaffSignInLink } from '../core/staff/sign-in.js';
-import { parseTaskInput } from '../core/task-input.js';
+import { defineTask } from './define-task.js';
 
-const InputSchema = z.object({ requestId: z.uuid() });
+/** The repository methods this task uses (a fast test hands in an in-memory one). */
+const repository: Pick<StaffRepository, 'getSignInRequest' | 'deleteSignInRequest' | 'findStaffByEmail'> =
+  staffRepository;
 
-export const handler = async (event: unknown) => {
-  const { requestId } = parseTaskInput(InputSchema, event);
-  try {
-    return await sendStaffSignInLink(requestId);
-  } catch (error) {
-    rethrowAwsError(error);
-  }
-};
+export const handler = defineTask({
+  name: 'send-staff-sign-in-link',
+  input: z.object({ requestId: z.uuid() }),
+  output: z.object({ sent: z.boolean() }),
+  dependencies: {
+    staff: repository,
+    allowance: { take: takeSignInEmail, giveBack: returnSignInEmail },
+    links: { issue: issueLinkToken },
+  },
+  run: ({ requestId }, context) => sendStaffSignInLink(requestId, context),
+});

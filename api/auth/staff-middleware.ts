@@ -18,6 +18,8 @@ import {
 } from '../../core/auth/staff-sessions.js';
 import type { Scope, StaffItem } from '../../core/staff/model.js';
 import { getStaff } from '../../core/staff/repository.js';
+import { systemClock } from '../../core/clock.js';
+import { DomainError } from '../../core/errors.js';
 import { HttpError } from '../errors.js';
 import { authMessages, bearerToken, type AuthVariables } from './contract.js';
 import { authenticateMemberToken } from './member-session.js';
@@ -99,7 +101,8 @@ async function isMemberSession(token: string): Promise<boolean> {
   try {
     return (await authenticateMemberToken(token, { redeemLinks: false })) !== undefined;
   } catch (error) {
-    if (error instanceof HttpError && error.status === 401) return false;
+    // A refusal (401), as an HttpError or a DomainError (LinkRefused, SessionRefused): no member session.
+    if ((error instanceof HttpError || error instanceof DomainError) && error.status === 401) return false;
     throw error;
   }
 }
@@ -112,7 +115,7 @@ async function authenticateStaffClaims(claims: StaffSessionClaims | undefined): 
     getStaffSession(claims.staffId, claims.sessionId),
   ]);
   // A deleted user, an ended session and a user not (or no longer) active look alike.
-  if (!staff || staff.status !== 'active' || !isStaffSessionValid(session, staff)) {
+  if (!staff || staff.status !== 'active' || !isStaffSessionValid(session, staff, systemClock.now())) {
     throw new HttpError(401, authMessages.invalid);
   }
   return { staff, scopes: claims.scopes, sessionId: claims.sessionId, expiresAt: session.validUntil };

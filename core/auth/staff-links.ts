@@ -5,22 +5,24 @@
  * a member's link never signs a staff user in, nor the other way round. Either way the session carries the scopes
  * read from the permission records at that moment, and is written only while they are still the user's (see
  * `createStaffSession`). Tokens and task tokens are credentials: never logged.
+ *
+ * Refusals are `DomainError`s: `LinkRefused` (401) for a link that is invalid, used or expired, `TryAgainLater`
+ * (503) when a retry of the same link may succeed (its claim is then released).
  */
-import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient, sfnClient, tableName } from '../aws-clients.js';
-import { HttpError } from '../http-error.js';
-import { keys } from '../keys.js';
+import { systemClock } from '../clock.js';
+import { DomainError } from '../errors.js';
 import { claimLink, hashLinkToken, releaseLinkClaim, type LinkItem } from '../links.js';
 import { logger } from '../logger.js';
 import type { Scope } from '../staff/model.js';
-import { getStaff, readStaffAccess } from '../staff/repository.js';
+import { getStaff, readStaffAccess, recordInvitationAcceptance } from '../staff/repository.js';
+import { acceptanceDecision, staffLinkRefusal } from '../staff/rules.js';
+import { answerInvitation } from '../staff/workflows.js';
 import { ACTIVATION_POLL_INTERVAL_MS, ACTIVATION_WAIT_MS, findLink, linkMessages } from './redeem.js';
 import { newSessionId } from './sessions.js';
 import { StaleStaffAccess, createStaffSession } from './staff-sessions.js';
 
-/** A staff login link is valid for an hour, like a member's. */
-export const STAFF_LOGIN_LINK_VALID_SECONDS = 3600;
+/** Kept here for existing imports; the constant lives with the sign-in email (`core/staff/emails.ts`). */
+export { STAFF_LOGIN_LINK_VALID_SECONDS } from '../staff/emails.js';
 
 export const staffLinkMessages = {
   ...linkMessages,
@@ -45,29 +47,32 @@ export interface StaffRedemption {
 
 type StaffLinkPurpose = 'staff-login' | 'staff-invite';
 
+const refused = (message: string) => new DomainError('LinkRefused', message);
+
 /**
  * Redeems a staff link of `purpose` once and returns the new staff session. Failures a retry could fix (503, a
  * network error) release the claim so the link can be used again; refusals (401) leave it used.
  */
-export async function redeemStaffLink(token: string, purpose: StaffLinkPurpose): Promise<StaffRedemption> {
+export async function redeemStaffLink(
+  token: string,
+  purpose: StaffLinkPurpose,
+  now: Date = systemClock.now(),
+): Promise<StaffRedemption> {
   const link = await findLink(token);
-  const now = new Date();
-  if (!link || Date.parse(link.validUntil) <= now.getTime() || link.purpose !== purpose) {
-    throw new HttpError(401, linkMessages.invalid);
-  }
-  if (link.redeemedAt) throw new HttpError(401, linkMessages.used);
+  const refusal = staffLinkRefusal(link, purpose, now);
+  if (refusal === 'invalid' || !link) throw refused(linkMessages.invalid);
+  if (refusal === 'used') throw refused(linkMessages.used);
 
   // The claim records the session the redemption will create (as member links do).
   const claim = newSessionId();
-  if (!(await claimLink(token, claim, now, { sessionId: claim })))
-    throw new HttpError(401, linkMessages.used);
+  if (!(await claimLink(token, claim, now, { sessionId: claim }))) throw refused(linkMessages.used);
   try {
-    if (purpose === 'staff-invite') await acceptInvitation(token, claim, link);
-    const { scopes, session } = await startSession(link.memberId, claim);
+    if (purpose === 'staff-invite') await acceptInvitation(token, claim, link, now);
+    const { scopes, session } = await startSession(link.memberId, claim, now);
     logger.info('Staff link redeemed', { staffId: link.memberId, purpose });
     return { staffId: link.memberId, scopes, ...session };
   } catch (error) {
-    if (!(error instanceof HttpError && error.status === 401)) {
+    if (!isRefusal(error)) {
       await releaseLinkClaim(token, claim, ['sessionId']).catch((cleanupError: unknown) =>
         logger.error('Could not release a staff link claim', { staffId: link.memberId, error: cleanupError }),
       );
@@ -76,25 +81,28 @@ export async function redeemStaffLink(token: string, purpose: StaffLinkPurpose):
   }
 }
 
+/** A 401: the link stays used. (`redeem.ts` may still answer with an `HttpError`, so its status counts too.) */
+function isRefusal(error: unknown): boolean {
+  if (error instanceof DomainError) return error.status === 401;
+  return (error as { status?: unknown } | null)?.status === 401;
+}
+
 /**
  * A session for an active user with their current scopes. A permission change (or deletion) committed between
  * reading the scopes and writing the session makes the write fail; the scopes are then read again.
  */
-async function startSession(staffId: string, sessionId: string) {
+async function startSession(staffId: string, sessionId: string, now: Date) {
   for (let attempt = 1; attempt <= SESSION_ATTEMPTS; attempt++) {
     const access = await readStaffAccess(staffId);
-    if (access?.staff.status !== 'active') throw new HttpError(401, linkMessages.invalid);
+    if (access?.staff.status !== 'active') throw refused(linkMessages.invalid);
     try {
-      return { scopes: access.scopes, session: await createStaffSession(access, sessionId) };
+      return { scopes: access.scopes, session: await createStaffSession(access, sessionId, now) };
     } catch (error) {
       if (!(error instanceof StaleStaffAccess)) throw error;
     }
   }
-  throw new HttpError(503, staffLinkMessages.changing);
+  throw new DomainError('TryAgainLater', staffLinkMessages.changing);
 }
-
-/** Step Functions' answers when the task no longer waits: the invitation expired (or was stopped). */
-const ENDED_TASK_ERRORS = new Set(['TaskTimedOut', 'TaskDoesNotExist']);
 
 /**
  * Answers the invitation workflow's task token with `{"acceptedAt"}`, then waits until the workflow has activated
@@ -103,40 +111,28 @@ const ENDED_TASK_ERRORS = new Set(['TaskTimedOut', 'TaskDoesNotExist']);
  * was released by a 503 while activation was slow): the link records the `acceptedAt` it sent, which the
  * workflow makes the user's `activatedAt`.
  */
-async function acceptInvitation(token: string, claim: string, link: LinkItem): Promise<void> {
+async function acceptInvitation(token: string, claim: string, link: LinkItem, now: Date): Promise<void> {
   const staff = await getStaff(link.memberId);
-  if (!staff) throw new HttpError(401, linkMessages.expired);
-  if (staff.status === 'active') {
-    if (link.acceptedAt !== undefined && staff.activatedAt === link.acceptedAt) return;
-    throw new HttpError(401, linkMessages.expired);
+  const decision = acceptanceDecision(staff, link);
+  if (decision === 'accepted') return;
+  if (decision === 'expired' || !staff?.invitationTaskToken) {
+    if (decision === 'setting-up') throw new DomainError('TryAgainLater', staffLinkMessages.setUp);
+    throw refused(linkMessages.expired);
   }
-  // Reinvited since: only the newest invitation's link answers.
-  if (link.invitationExecution && staff.invitationExecution !== link.invitationExecution) {
-    throw new HttpError(401, linkMessages.expired);
-  }
-  if (!staff.invitationTaskToken) throw new HttpError(503, staffLinkMessages.setUp);
   // Recorded before answering, and kept when the claim is released: a retry sends the same acceptance.
-  const acceptedAt = await recordAcceptance(token, claim, new Date().toISOString());
-  try {
-    await sfnClient.send(
-      new SendTaskSuccessCommand({
-        taskToken: staff.invitationTaskToken,
-        output: JSON.stringify({ acceptedAt }),
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof Error && ENDED_TASK_ERRORS.has(error.name))) throw error;
-    // The wait has ended: answered by this link's earlier attempt (then activation follows), or expired/stopped.
-    if (link.acceptedAt === undefined) throw new HttpError(401, linkMessages.expired);
+  const acceptedAt = await recordInvitationAcceptance(hashLinkToken(token), claim, now.toISOString());
+  // The wait has ended: answered by this link's earlier attempt (then activation follows), or expired/stopped.
+  if (!(await answerInvitation(staff.invitationTaskToken, acceptedAt)) && link.acceptedAt === undefined) {
+    throw refused(linkMessages.expired);
   }
   const deadline = Date.now() + ACTIVATION_WAIT_MS;
   for (;;) {
     const current = await getStaff(link.memberId);
     if (current?.status === 'active') {
       if (current.activatedAt === acceptedAt) return;
-      throw new HttpError(401, linkMessages.expired);
+      throw refused(linkMessages.expired);
     }
-    if (!current) throw new HttpError(401, linkMessages.expired);
+    if (!current) throw refused(linkMessages.expired);
     if (Date.now() >= deadline) break;
     await new Promise((resolve) => setTimeout(resolve, ACTIVATION_POLL_INTERVAL_MS));
   }
@@ -144,20 +140,5 @@ async function acceptInvitation(token: string, claim: string, link: LinkItem): P
     staffId: link.memberId,
     waitedMs: ACTIVATION_WAIT_MS,
   });
-  throw new HttpError(503, staffLinkMessages.slowActivation);
-}
-
-/** Sets the link's `acceptedAt` unless an earlier attempt did; returns the one that stands. */
-async function recordAcceptance(token: string, claim: string, at: string): Promise<string> {
-  const { Attributes } = await documentClient.send(
-    new UpdateCommand({
-      TableName: tableName(),
-      Key: keys.link(hashLinkToken(token)),
-      UpdateExpression: 'SET acceptedAt = if_not_exists(acceptedAt, :at)',
-      ConditionExpression: 'claimId = :claim',
-      ExpressionAttributeValues: { ':at': at, ':claim': claim },
-      ReturnValues: 'UPDATED_NEW',
-    }),
-  );
-  return (Attributes?.acceptedAt as string | undefined) ?? at;
+  throw new DomainError('TryAgainLater', staffLinkMessages.slowActivation);
 }

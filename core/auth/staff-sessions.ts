@@ -8,13 +8,19 @@
  * and counts only while it does, so a session never carries scopes older than a permission change (even one
  * that raced its sign-in). Changing a user's permissions also deletes their session items (tidiness).
  */
-import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { SignJWT } from 'jose';
-import { documentClient, tableName } from '../aws-clients.js';
+import { systemClock } from '../clock.js';
+import { DomainError } from '../errors.js';
 import { epochSeconds, keys } from '../keys.js';
 import { SCOPE_PATTERN, type Scope, type StaffItem } from '../staff/model.js';
-import type { StaffAccess } from '../staff/repository.js';
-import { transact } from '../db.js';
+import {
+  deleteStaffSession,
+  getStaffSession as readStaffSession,
+  putStaffSession,
+  type StaffAccess,
+  type StaffSessionItem,
+} from '../staff/repository.js';
+import { isStaffSessionValid as sessionValidAt, permissionsVersionOf } from '../staff/rules.js';
 import {
   SESSION_AUDIENCE,
   SESSION_ISSUER,
@@ -25,25 +31,10 @@ import {
 } from './sessions.js';
 import { SESSION_ALGORITHM, loadSigningKey } from './signing-key.js';
 
+export type { StaffSessionItem } from '../staff/repository.js';
+
 /** 12 hours: a working day. Staff hold more power than members, so their sessions are shorter. */
 export const STAFF_SESSION_LIFETIME_SECONDS = 12 * 3600;
-
-export interface StaffSessionItem {
-  pk: string;
-  sk: string;
-  entity: 'staff-session';
-  staffId: string;
-  sessionId: string;
-  /** The scopes the token was issued with. */
-  scopes: Scope[];
-  /** The profile's `permissionsVersion` the scopes were read at (absent: 0). */
-  permissionsVersion?: number;
-  createdAt: string;
-  /** ISO time the session ends; checked on every request. */
-  validUntil: string;
-  /** TTL (epoch seconds). */
-  expiresAt: number;
-}
 
 export interface StaffSessionClaims {
   staffId: string;
@@ -52,10 +43,10 @@ export interface StaffSessionClaims {
 }
 
 /** The user's permissions (or status) changed since they were read: read them again and retry. */
-export class StaleStaffAccess extends Error {
+export class StaleStaffAccess extends DomainError {
   override name = 'StaleStaffAccess';
   constructor() {
-    super("The staff user's permissions changed while signing in");
+    super('TryAgainLater', "The staff user's permissions changed while signing in");
   }
 }
 
@@ -69,10 +60,10 @@ export class StaleStaffAccess extends Error {
 export async function createStaffSession(
   access: StaffAccess,
   sessionId: string = newSessionId(),
+  now: Date = systemClock.now(),
 ): Promise<CreatedSession> {
   const staffId = access.staff.id;
   const version = permissionsVersionOf(access.staff);
-  const now = new Date();
   const issuedAt = epochSeconds(now);
   const validUntil = new Date((issuedAt + STAFF_SESSION_LIFETIME_SECONDS) * 1000);
   const sorted = [...new Set(access.scopes)].sort();
@@ -96,27 +87,8 @@ export async function createStaffSession(
     .setIssuedAt(issuedAt)
     .setExpirationTime(epochSeconds(validUntil))
     .sign(key.privateKey);
-  const outcome = await transact([
-    { Put: { TableName: tableName(), Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
-    {
-      ConditionCheck: {
-        TableName: tableName(),
-        Key: keys.staff(staffId),
-        ConditionExpression:
-          version === 0
-            ? '#status = :active AND (attribute_not_exists(permissionsVersion) OR permissionsVersion = :version)'
-            : '#status = :active AND permissionsVersion = :version',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':active': 'active', ':version': version },
-      },
-    },
-  ]);
-  if (!outcome.ok) throw new StaleStaffAccess();
+  if (!(await putStaffSession(item, version))) throw new StaleStaffAccess();
   return { sessionId, sessionToken, expiresAt: item.validUntil };
-}
-
-function permissionsVersionOf(staff: Pick<StaffItem, 'permissionsVersion'>): number {
-  return staff.permissionsVersion ?? 0;
 }
 
 /** A staff token's claims, or `undefined` for anything else (a member token, a bad signature, an unknown scope). */
@@ -133,38 +105,20 @@ export async function verifyStaffSessionToken(token: string): Promise<StaffSessi
 }
 
 /** The session item, strongly consistent (a revocation a moment ago must count). */
-export async function getStaffSession(
-  staffId: string,
-  sessionId: string,
-): Promise<StaffSessionItem | undefined> {
-  const { Item } = await documentClient.send(
-    new GetCommand({
-      TableName: tableName(),
-      Key: keys.staffSession(staffId, sessionId),
-      ConsistentRead: true,
-    }),
-  );
-  return Item as StaffSessionItem | undefined;
+export function getStaffSession(staffId: string, sessionId: string): Promise<StaffSessionItem | undefined> {
+  return readStaffSession(staffId, sessionId);
 }
 
 /** Valid while it exists, has not reached `validUntil`, and its user's permissions are still those it was issued with. */
 export function isStaffSessionValid(
   session: StaffSessionItem | undefined,
   staff: StaffItem,
-  now: Date = new Date(),
+  now: Date = systemClock.now(),
 ): session is StaffSessionItem {
-  return (
-    session !== undefined &&
-    session.entity === 'staff-session' &&
-    session.staffId === staff.id &&
-    (session.permissionsVersion ?? 0) === permissionsVersionOf(staff) &&
-    Date.parse(session.validUntil) > now.getTime()
-  );
+  return sessionValidAt(session, staff, now);
 }
 
 /** Logout: ends one staff session. Idempotent. */
 export async function revokeStaffSession(staffId: string, sessionId: string): Promise<void> {
-  await documentClient.send(
-    new DeleteCommand({ TableName: tableName(), Key: keys.staffSession(staffId, sessionId) }),
-  );
+  await deleteStaffSession(staffId, sessionId);
 }

@@ -24,6 +24,10 @@ export type Scope = `network:${'read' | 'admin'}` | `site:${string}:${'moderate'
 
 export const SCOPE_PATTERN = /^(network:(read|admin)|site:[a-z0-9-]{1,40}:(moderate|admin))$/;
 
+export function isScope(value: unknown): value is Scope {
+  return typeof value === 'string' && SCOPE_PATTERN.test(value);
+}
+
 /** The permissions part of requests and responses: `{network: ['read'], sites: {history: ['moderate']}}`. */
 export const PermissionsSchema = z.object({
   network: z
@@ -57,44 +61,85 @@ export function toPermissions(scopes: readonly string[]): Permissions {
   return permissions;
 }
 
-export type StaffStatus = 'invited' | 'active';
+export const StaffStatusSchema = z.enum(['invited', 'active']);
+export type StaffStatus = z.infer<typeof StaffStatusSchema>;
 
-/** The staff user item, `STAFF#<id>` / `PROFILE`. */
-export interface StaffItem {
-  pk: string;
-  sk: string;
-  entity: 'staff';
-  id: string;
-  email: string;
-  name: string;
-  status: StaffStatus;
-  createdAt: string;
-  updatedAt: string;
+export const ScopeSchema = z.custom<Scope>(isScope);
+
+/** The staff user item, `STAFF#<id>` / `PROFILE`. Loose: a read-modify-write keeps attributes it does not name. */
+export const StaffItemSchema = z.looseObject({
+  pk: z.string(),
+  sk: z.string(),
+  entity: z.literal('staff'),
+  id: z.string(),
+  email: z.string(),
+  name: z.string(),
+  status: StaffStatusSchema,
+  createdAt: z.string(),
+  updatedAt: z.string(),
   /** Staff id of whoever invited them (`bootstrap` for the first admin). */
-  invitedBy: string;
+  invitedBy: z.string(),
   /** Invited only: the invitation execution's name and its task token (a credential). */
-  invitationExecution?: string;
-  invitationTaskToken?: string;
-  activatedAt?: string;
+  invitationExecution: z.string().optional(),
+  invitationTaskToken: z.string().optional(),
+  activatedAt: z.string().optional(),
   /**
    * Moves by one with every change of the user's permissions (absent: 0). A staff session records the version its
    * scopes were read at and counts only while the profile still has it, so no session outlives a change.
    */
-  permissionsVersion?: number;
-  gsi1pk: string;
-  gsi1sk: string;
-}
+  permissionsVersion: z.number().int().optional(),
+  gsi1pk: z.string(),
+  gsi1sk: z.string(),
+});
+export type StaffItem = z.infer<typeof StaffItemSchema>;
 
 /** The permission record, `STAFF#<id>` / `PERMISSION#...`. */
-export interface StaffPermissionItem {
-  pk: string;
-  sk: string;
-  entity: 'staff-permission';
-  staffId: string;
-  scope: Scope;
-  grantedBy: string;
-  grantedAt: string;
-}
+export const StaffPermissionItemSchema = z.looseObject({
+  pk: z.string(),
+  sk: z.string(),
+  entity: z.literal('staff-permission'),
+  staffId: z.string(),
+  scope: ScopeSchema,
+  grantedBy: z.string(),
+  grantedAt: z.string(),
+});
+export type StaffPermissionItem = z.infer<typeof StaffPermissionItemSchema>;
+
+/** The address item, `STAFF-EMAIL#<email>` / `STAFF-EMAIL`: one staff user per address. */
+export const StaffEmailItemSchema = z.looseObject({ staffId: z.string() });
+
+/** The active network admin counter, `STAFF-NETWORK-ADMINS` / `COUNT`. */
+export const NetworkAdminCountSchema = z.looseObject({ count: z.number().optional() });
+
+/** A `POST /staff/login` request, `STAFF-SIGNIN#<id>` / `REQUEST` (deleted when done; a TTL removes the rest). */
+export const StaffSignInRequestItemSchema = z.looseObject({
+  pk: z.string(),
+  sk: z.string(),
+  entity: z.literal('staff-sign-in-request'),
+  email: z.string(),
+  createdAt: z.string(),
+  expiresAt: z.number(),
+});
+export type StaffSignInRequestItem = z.infer<typeof StaffSignInRequestItemSchema>;
+
+/** A staff session, `STAFF#<id>` / `SESSION#<sid>` (`core/auth/staff-sessions.ts`). */
+export const StaffSessionItemSchema = z.looseObject({
+  pk: z.string(),
+  sk: z.string(),
+  entity: z.literal('staff-session'),
+  staffId: z.string(),
+  sessionId: z.string(),
+  /** The scopes the token was issued with. */
+  scopes: z.array(ScopeSchema),
+  /** The profile's `permissionsVersion` the scopes were read at (absent: 0). */
+  permissionsVersion: z.number().int().optional(),
+  createdAt: z.string(),
+  /** ISO time the session ends; checked on every request. */
+  validUntil: z.string(),
+  /** TTL (epoch seconds). */
+  expiresAt: z.number(),
+});
+export type StaffSessionItem = z.infer<typeof StaffSessionItemSchema>;
 
 /** What the API shows of a staff user. */
 export interface StaffView {

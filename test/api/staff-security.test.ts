@@ -506,10 +506,10 @@ describe('SES errors in logs and execution histories', () => {
     const lines: string[] = [];
     logger.setLogLevel('DEBUG');
     const spies = [process.stdout, process.stderr].map((stream) =>
-      vi.spyOn(stream, 'write').mockImplementation(((chunk: unknown) => {
+      vi.spyOn(stream, 'write').mockImplementation((chunk: unknown) => {
         lines.push(String(chunk));
         return true;
-      }) as never),
+      }),
     );
     try {
       await run(lines);
@@ -535,8 +535,10 @@ describe('SES errors in logs and execution histories', () => {
         body: 'OK',
       });
       // The sign-in workflow sends (and is refused) after the answer.
-      await eventually(async () =>
-        lines.some((line) => line.includes('Staff sign-in email not sent')) ? true : undefined,
+      await eventually(() =>
+        Promise.resolve(
+          lines.some((line) => line.includes('Staff sign-in email not sent')) ? true : undefined,
+        ),
       );
       ses.failNext(1, messageRejected(memberEmail));
       expect((await call('POST', `/member/${memberId}/login`)).status).toBe(500);

@@ -10,7 +10,6 @@ import { documentClient, tableName } from '../../core/aws-clients.js';
 import { keys } from '../../core/keys.js';
 import { StaleStaffAccess, createStaffSession } from '../../core/auth/staff-sessions.js';
 import { generateSigningKeyJwk } from '../../core/auth/signing-key.js';
-import { activateInvitation } from '../../core/staff/invitation.js';
 import type { Scope, StaffPermissionItem } from '../../core/staff/model.js';
 import {
   InvalidCursor,
@@ -20,6 +19,7 @@ import {
   StaffEmailTaken,
   StaffNotFound,
   StaffNotInvited,
+  activateInvitation,
   bootstrapNetworkAdmin,
   countActiveNetworkAdmins,
   createInvitation,
@@ -154,7 +154,7 @@ describe('staff repository', () => {
       createInvitation({
         email: address('x'),
         name: 'X',
-        scopes: ['site:History:moderate' as Scope],
+        scopes: ['site:History:moderate'],
         invitedBy: adminId,
       }),
     ).rejects.toBeInstanceOf(InvalidStaffInput);

@@ -7,32 +7,17 @@ import { z } from 'zod';
 import { checkTaskContracts, schemaHasPath, type AslTaskContract } from '../../infra/asl-contract.js';
 import { listWorkflows } from '../../infra/workflows.js';
 import type { TaskContract } from '../../tasks/define-task.js';
-import { functionArnSubstitution, taskFunctions } from '../../tasks/registry.js';
+import { taskFunctions } from '../../tasks/registry.js';
 
-/**
- * Tasks still being moved onto `defineTask` (issue 13); each is removed from this list when its file is moved. The
- * list must end empty.
- */
-const notYetOnTheContract = new Set([
-  'load-staff-invitation',
-  'send-staff-invitation',
-  'activate-staff',
-  'expire-staff-invitation',
-  'send-staff-sign-in-link',
-]);
-
-const contracts: TaskContract[] = (
-  await Promise.all(
-    taskFunctions.map(async (task) => {
-      const module = (await import(`../../${task.entry.replace(/\.ts$/, '.js')}`)) as {
-        handler: { contract?: TaskContract };
-      };
-      if (module.handler.contract) return module.handler.contract;
-      if (notYetOnTheContract.has(task.name)) return undefined;
-      throw new Error(`${task.entry} does not export a defineTask handler`);
-    }),
-  )
-).filter((contract) => contract !== undefined);
+const contracts: TaskContract[] = await Promise.all(
+  taskFunctions.map(async (task) => {
+    const module = (await import(`../../${task.entry.replace(/\.ts$/, '.js')}`)) as {
+      handler: { contract?: TaskContract };
+    };
+    if (!module.handler.contract) throw new Error(`${task.entry} does not export a defineTask handler`);
+    return module.handler.contract;
+  }),
+);
 
 const workflows = listWorkflows().map((workflow) => ({
   ...workflow,
@@ -48,20 +33,14 @@ describe('the task contract of every workflow', () => {
       'staff-sign-in',
       'submission-review',
     ]);
-    expect(contracts.map((c) => c.name)).toEqual(
-      taskFunctions.map((t) => t.name).filter((name) => !notYetOnTheContract.has(name)),
-    );
+    expect(contracts.map((c) => c.name)).toEqual(taskFunctions.map((t) => t.name));
     for (const contract of contracts) {
       expect(contract.workflow).toBe(taskFunctions.find((t) => t.name === contract.name)?.workflow);
     }
   });
 
   it.each(workflows.map((w) => [w.name, w] as const))('%s keeps its tasks’ contracts', (_name, workflow) => {
-    const problems = checkTaskContracts(workflow.name, workflow.definition, contracts).filter(
-      (p) =>
-        ![...notYetOnTheContract].some((name) => p.problem.includes(`\${${functionArnSubstitution(name)}}`)),
-    );
-    expect(problems).toEqual([]);
+    expect(checkTaskContracts(workflow.name, workflow.definition, contracts)).toEqual([]);
   });
 
   it('every task is invoked by the workflow the registry names', () => {

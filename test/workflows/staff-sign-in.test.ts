@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { documentClient } from '../../core/aws-clients.js';
 import { keys } from '../../core/keys.js';
 import { createInvitation } from '../../core/staff/repository.js';
-import { requestStaffSignIn } from '../../core/staff/sign-in.js';
+import { requestStaffSignIn } from '../../core/staff/service.js';
 import { sesThrottled } from '../helpers/fault-proxy.js';
 import { awaitEmails, emailsTo } from '../helpers/inbox.js';
 import { count, eventually, historyOf, statePath } from '../helpers/local-stepfunctions.js';
