@@ -22,24 +22,18 @@ import {
 import { functionArnSubstitution, taskFunctions, type TaskFunction } from '../../tasks/registry.js';
 import { fixtureTasks } from '../fixtures/tasks/fixture-tasks.js';
 import {
+  asList,
   assertionApp,
   baseProps,
   fixtureWorkflows,
   logicalId,
   ofType,
+  roleStatements,
   synth,
   type Resource,
+  type Statement,
   type Synthesised,
 } from './support.js';
-
-type Statement = {
-  Effect: string;
-  Action: string | string[];
-  Resource: unknown;
-  Condition?: unknown;
-  Principal?: unknown;
-  Sid?: string;
-};
 
 const reviewFixture = fixtureWorkflows.find((w) => w.name === 'fixture-review')!;
 
@@ -83,18 +77,9 @@ function identityStatements(resources: Record<string, Resource>): Statement[] {
   return documents.flatMap((document) => document.Statement);
 }
 
-/** The statements of the policies attached to one role. */
-function roleStatements(resources: Record<string, Resource>, roleLogicalId: string): Statement[] {
-  return ofType(resources, 'AWS::IAM::Policy')
-    .filter(([, p]) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleLogicalId))
-    .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
-}
-
 function roleOfFunction(resources: Record<string, Resource>, functionId: string): string {
   return (resources[functionId]!.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
 }
-
-const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 
 /** A CloudFormation value as text, references as `<Ref>` / `<Id.Attr>`, to assert on ARNs built with Fn::Join. */
 function render(value: unknown): string {

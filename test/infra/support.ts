@@ -54,3 +54,32 @@ export function ofType(resources: Record<string, Resource>, type: string): [stri
 export function logicalId(construct: IConstruct): string {
   return Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
 }
+
+/** An empty stack in an app that skips bundling, for one construct's test. */
+export function constructTestStack(props: { env?: { account: string; region: string } } = {}): Stack {
+  return new Stack(assertionApp(), 'Test', props);
+}
+
+/** A policy statement as in the template. */
+export type Statement = {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: unknown;
+  Principal?: unknown;
+  Sid?: string;
+};
+
+export const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+/** The statements of the policies attached to one role (by the role's logical id). */
+export function roleStatements(resources: Record<string, Resource>, roleLogicalId: string): Statement[] {
+  return ofType(resources, 'AWS::IAM::Policy')
+    .filter(([, p]) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleLogicalId))
+    .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+/** The resources of a synthesised stack. */
+export function resourcesOf(stack: Stack): Record<string, Resource> {
+  return Template.fromStack(stack).toJSON().Resources as Record<string, Resource>;
+}
