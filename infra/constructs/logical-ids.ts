@@ -13,8 +13,10 @@
  *     ApiFunction/Logs/Resource    → the id of ApiFunctionLogs/Resource  (was new LogGroup(stack, 'ApiFunctionLogs'))
  *
  * The ids are computed by CDK's own algorithm (`Names.uniqueId`) from the stack-level path, and applied with
- * `Stack.renameLogicalId` (so `Stack.getLogicalId` answers the kept id, and CDK fails the synth if a rename is left
- * unused). `test/infra/logical-ids.test.ts` compares the whole template's ids with a committed list.
+ * `Stack.renameLogicalId` when the stack synthesises (an aspect, so resources added after a construct's constructor,
+ * such as a role's default policy, are covered): from then on `Stack.getLogicalId` answers the kept id too, and CDK
+ * fails the synth if a rename is left unused. `test/infra/logical-ids.test.ts` compares the whole template's ids
+ * with a committed list.
  */
 import { Aspects, CfnElement, Names, Stack, type IAspect } from 'aws-cdk-lib';
 import { Construct, type IConstruct } from 'constructs';
