@@ -124,10 +124,7 @@ export class LuminaStack extends Stack {
     // Workflows publish domain events (e.g. a submission approved) here with `events:putEvents`; consumers add
     // their own rules to it.
     this.eventBus = new EventBus(this, 'EventBus', { eventBusName: `${this.stackName}-events` });
-    const stateMachineNames = new Map(
-      workflowFiles.map((workflow) => [workflow.name, stateMachineNameFor(this, workflow.name)]),
-    );
-    this.stateMachineNames = [...stateMachineNames.values()];
+    this.stateMachineNames = workflowFiles.map((workflow) => stateMachineNameFor(this, workflow.name));
 
     const notificationsKey = new NotificationsKey(this, 'NotificationsKey');
     this.email = new EmailSending(this, 'Email', {
@@ -173,7 +170,7 @@ export class LuminaStack extends Stack {
         workflow.name,
         new Workflow(this, workflowId(workflow), {
           workflow,
-          stateMachineName: stateMachineNames.get(workflow.name) ?? workflow.name,
+          stateMachineName: stateMachineNameFor(this, workflow.name),
           tasks,
           functions,
           eventBus: this.eventBus,
