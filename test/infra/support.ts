@@ -1,7 +1,7 @@
 /**
  * Shared by the CDK tests. `assertionApp()` is an app that bundles no stack (CDK's own `aws:cdk:bundling-stacks`
- * context, as `cdk synth --exclusively`-style runs use): functions get a placeholder asset instead of an esbuild
- * bundle, so a synth takes well under a second and needs neither esbuild output nor Docker. Only
+ * context set to no stack): each function gets a placeholder asset instead of an esbuild bundle, so a synth takes
+ * well under a second once CDK is loaded, runs no esbuild and no Docker, and needs no Java. Only
  * `test/infra/bundling.test.ts` and `test/infra/cdk-cli.test.ts` bundle.
  */
 import { join } from 'node:path';
