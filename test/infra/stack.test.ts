@@ -1,9 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
-import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { stateMachineArnVariable } from '../../core/config.js';
 import { appTable } from '../../core/table.js';
@@ -14,35 +8,29 @@ import {
   workflowSettingVariables,
   type WorkflowSettingName,
 } from '../../infra/settings.js';
-import { LuminaStack, type LuminaStackProps } from '../../infra/stack.js';
+import { LuminaStack } from '../../infra/stack.js';
 import {
   applySubstitutions,
   eventBusSubstitution,
   listWorkflows,
-  repoRoot,
   type WorkflowFile,
 } from '../../infra/workflows.js';
 import { functionArnSubstitution, taskFunctions, type TaskFunction } from '../../tasks/registry.js';
 import { fixtureTasks } from '../fixtures/tasks/fixture-tasks.js';
+import {
+  asList,
+  assertionApp,
+  baseProps,
+  fixtureWorkflows,
+  logicalId,
+  ofType,
+  roleStatements,
+  synth,
+  type Resource,
+  type Statement,
+  type Synthesised,
+} from './support.js';
 
-type Resource = {
-  Type: string;
-  Properties: Record<string, unknown>;
-  DeletionPolicy?: string;
-};
-type Statement = {
-  Effect: string;
-  Action: string | string[];
-  Resource: unknown;
-  Condition?: unknown;
-  Principal?: unknown;
-  Sid?: string;
-};
-
-/** `fixture-review` calls the fixture tasks; `fixture-events` publishes to the app's bus (`${EventBusName}`). */
-const fixtureWorkflows = listWorkflows(join(repoRoot, 'test/fixtures')).filter(
-  (w) => w.name === 'fixture-review' || w.name === 'fixture-events',
-);
 const reviewFixture = fixtureWorkflows.find((w) => w.name === 'fixture-review')!;
 
 const usesEventBus = (workflow: WorkflowFile) =>
@@ -67,34 +55,6 @@ const starResourceActions = new Map([
   ['states:ListStateMachines', 'the API /health probe of Step Functions; a List action has no resource type'],
 ]);
 
-interface Synthesised {
-  app: App;
-  stack: LuminaStack;
-  resources: Record<string, Resource>;
-  template: Template;
-}
-
-const baseProps = {
-  senderEmail: 'alumni@newtheatre.example',
-  siteUrl: 'https://alumni.newtheatre.example',
-  taskCode: 'placeholder',
-} as const;
-
-function synth(props: Partial<LuminaStackProps> = {}): Synthesised {
-  const app = new App();
-  const stack = new LuminaStack(app, 'Lumina', { ...baseProps, ...props });
-  const template = Template.fromStack(stack);
-  return { app, stack, template, resources: template.toJSON().Resources as Record<string, Resource> };
-}
-
-function ofType(resources: Record<string, Resource>, type: string): [string, Resource][] {
-  return Object.entries(resources).filter(([, resource]) => resource.Type === type);
-}
-
-function logicalId(construct: { node: { defaultChild?: unknown } }): string {
-  return Stack.of(construct as never).getLogicalId(construct.node.defaultChild as CfnFunction);
-}
-
 function functionLogicalId(stack: LuminaStack, task: TaskFunction): string {
   const fn = stack.taskFunctions.get(task.name);
   if (!fn) throw new Error(`no function for ${task.name}`);
@@ -113,18 +73,9 @@ function identityStatements(resources: Record<string, Resource>): Statement[] {
   return documents.flatMap((document) => document.Statement);
 }
 
-/** The statements of the policies attached to one role. */
-function roleStatements(resources: Record<string, Resource>, roleLogicalId: string): Statement[] {
-  return ofType(resources, 'AWS::IAM::Policy')
-    .filter(([, p]) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleLogicalId))
-    .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
-}
-
 function roleOfFunction(resources: Record<string, Resource>, functionId: string): string {
   return (resources[functionId]!.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
 }
-
-const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 
 /** A CloudFormation value as text, references as `<Ref>` / `<Id.Attr>`, to assert on ARNs built with Fn::Join. */
 function render(value: unknown): string {
@@ -448,8 +399,7 @@ describe('the stack as deployed (statemachines/ and the task registry)', () => {
   });
 
   it('is clean under cdk-nag AwsSolutions, with a reason for every acknowledged finding', () => {
-    const app = new App();
-    const checked = new LuminaStack(app, 'Lumina', baseProps);
+    const checked = new LuminaStack(assertionApp(), 'Lumina', baseProps);
     const acknowledgments = nagAcknowledgments(checked);
     // Without acknowledgments the findings are exactly the acknowledged ones (none stale, none missing)...
     const findings = nagViolations(checked).flatMap((v) =>
@@ -476,7 +426,7 @@ describe('the stack as deployed (statemachines/ and the task registry)', () => {
 
 describe('cdk-nag with an account and region (as under `cdk deploy`)', () => {
   it('acknowledges the same findings when ARNs carry a literal account and region', () => {
-    const checked = new LuminaStack(new App(), 'Alumni', {
+    const checked = new LuminaStack(assertionApp(), 'Alumni', {
       ...baseProps,
       env: { account: '123456789012', region: 'eu-west-2' },
     });
@@ -517,7 +467,7 @@ describe('the stack with injected fixture workflows and tasks', () => {
   });
 
   it('is clean under cdk-nag with a workflow that publishes events', () => {
-    const checked = new LuminaStack(new App(), 'Lumina', {
+    const checked = new LuminaStack(assertionApp(), 'Lumina', {
       ...baseProps,
       workflows: fixtureWorkflows,
       tasks: fixtureTasks,
@@ -730,56 +680,4 @@ describe('the stack with injected fixture workflows and tasks', () => {
     };
     expect(() => synth({ workflows: [broken], tasks: fixtureTasks })).toThrow(/\$\{MissingFunctionArn\}/);
   });
-});
-
-describe('bundling', () => {
-  it('bundles the tasks and the API with esbuild; the API bundle serves /docs from its own files', () => {
-    const started = performance.now();
-    const { app, resources, stack } = synth({
-      workflows: fixtureWorkflows,
-      tasks: fixtureTasks,
-      taskCode: 'bundle',
-    });
-    const elapsed = performance.now() - started;
-    for (const fn of [...fixtureTasks.map((t) => resources[functionLogicalId(stack, t)]!)]) {
-      expect(fn.Properties.Handler).toBe('index.handler');
-      expect(fn.Properties.Code).toHaveProperty('S3Key');
-    }
-    const api = resources[logicalId(stack.apiFunction)]!;
-    expect(api.Properties.Code).toHaveProperty('S3Key');
-    const asset = stack.apiFunction.node.findChild('Code') as Asset;
-    const assetDir = join(app.synth().directory, asset.assetPath);
-
-    // Run the bundle as Lambda would: import index.mjs and call the handler with API Gateway events.
-    const script = `
-      const { handler } = await import(${JSON.stringify(join(assetDir, 'index.mjs'))});
-      const event = (path) => ({
-        version: '2.0', routeKey: '$default', rawPath: path, rawQueryString: '', isBase64Encoded: false,
-        headers: { host: 'api.example' },
-        requestContext: { domainName: 'api.example', stage: '$default', requestId: 'r', timeEpoch: 0,
-          http: { method: 'GET', path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' } },
-      });
-      const out = {};
-      for (const path of ['/docs', '/docs/swagger-ui.css', '/docs/swagger-ui-bundle.js', '/docs/favicon-32x32.png', '/openapi.json']) {
-        const r = await handler(event(path), {});
-        out[path] = { status: r.statusCode, type: r.headers['content-type'], length: r.body.length };
-      }
-      console.log(JSON.stringify(out));`;
-    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-      cwd: assetDir,
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', POWERTOOLS_LOG_LEVEL: 'ERROR' },
-    });
-    const served = JSON.parse(output.trim().split('\n').pop()!) as Record<
-      string,
-      { status: number; type: string; length: number }
-    >;
-    for (const [path, response] of Object.entries(served)) {
-      expect(response.status, path).toBe(200);
-      expect(response.length, path).toBeGreaterThan(100);
-    }
-    expect(served['/docs/swagger-ui.css']!.type).toContain('text/css');
-    // A handful of small handlers and the API; if this grows, keep `taskCode: 'placeholder'` in the other tests.
-    expect(elapsed).toBeLessThan(30_000);
-  }, 60_000);
 });
