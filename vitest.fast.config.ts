@@ -16,8 +16,19 @@ export const fastTests = [
   'test/core/settings.test.ts',
   'test/docs/**/*.test.ts',
   'test/api/page-scripts.test.ts',
+  'test/infra/stack.test.ts',
+  'test/infra/logical-ids.test.ts',
+  'test/infra/constructs/**/*.test.ts',
 ];
 
 export default defineConfig({
-  test: { ...base.test, include: fastTests, globalSetup: [], reporters: ['default'] },
+  test: {
+    ...base.test,
+    include: fastTests,
+    globalSetup: [],
+    reporters: ['default'],
+    // No emulator state to keep apart: loading CDK and the app once per worker instead of once per file is most of
+    // the tier's speed.
+    isolate: false,
+  },
 });

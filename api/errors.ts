@@ -1,7 +1,6 @@
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
 import { BodyTooDeepError, camelizeKeys } from '../core/case.js';
 import { DomainError } from '../core/errors.js';
@@ -84,7 +83,7 @@ export const notFound: NotFoundHandler = (c) => c.json({ detail: 'Not Found' }, 
  * and message; anything else is a bug: logged with its stack (never the request), answered with a generic 500.
  */
 export const errorHandler: ErrorHandler = (error, c) => {
-  if (error instanceof HttpError || isCoreHttpError(error)) {
+  if (error instanceof HttpError) {
     return c.json({ detail: error.message }, error.status);
   }
   // The catalogue's status; a transient AWS failure is answered like any unexpected one (its name is logged).
@@ -105,16 +104,3 @@ export const errorHandler: ErrorHandler = (error, c) => {
   });
   return c.json({ detail: 'Internal Server Error' }, 500);
 };
-
-/**
- * TRANSITION (issue 13): core/http-error.ts's `HttpError` (the same class, before it moved to api/http-error.ts),
- * still thrown by core modules until they throw catalogue `DomainError`s instead. Recognised by its shape, so this
- * module does not import it; delete this function with core/http-error.ts.
- */
-function isCoreHttpError(error: unknown): error is Error & { status: ContentfulStatusCode } {
-  return (
-    error instanceof Error &&
-    error.name === 'HttpError' &&
-    typeof (error as { status?: unknown }).status === 'number'
-  );
-}

@@ -8,6 +8,7 @@
  */
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchWriteCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
@@ -188,6 +189,32 @@ export async function transactWithConflictRetry(
 }
 
 /** The key of a raw item (for the message of an item that fails its schema): keys are strings in this table. */
+const BATCH_WRITE_LIMIT = 25;
+const MAX_UNPROCESSED_RETRIES = 8;
+
+export type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Key } };
+
+/**
+ * BatchWriteItem in batches of 25, resubmitting what DynamoDB leaves unprocessed (throttling) with backoff; still
+ * unprocessed after that is `RetryableError`. For idempotent writes only (puts of whole items, deletes).
+ */
+export async function batchWrite(all: WriteRequest[]): Promise<void> {
+  const table = tableName();
+  for (let start = 0; start < all.length; start += BATCH_WRITE_LIMIT) {
+    let requests = all.slice(start, start + BATCH_WRITE_LIMIT);
+    for (let attempt = 0; requests.length > 0; attempt += 1) {
+      if (attempt > MAX_UNPROCESSED_RETRIES) {
+        throw new DomainError('RetryableError', `${requests.length} batch writes unprocessed`);
+      }
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
+      const result = await documentClient
+        .send(new BatchWriteCommand({ RequestItems: { [table]: requests } }))
+        .catch(rethrowAwsError);
+      requests = (result.UnprocessedItems?.[table] ?? []) as WriteRequest[];
+    }
+  }
+}
+
 function keyOf(raw: unknown): Key {
   const item = raw as { pk?: unknown; sk?: unknown };
   const text = (value: unknown) =>

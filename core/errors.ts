@@ -93,8 +93,9 @@ export class DomainError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = code;
   }
 
@@ -141,7 +142,10 @@ export function isTransientAwsError(error: unknown): boolean {
 /** An AWS failure as `RetryableError`; the message keeps only its name and status (AWS messages carry ARNs). */
 export function transientError(error: unknown): DomainError {
   const status = (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
-  return new DomainError('RetryableError', `${errorName(error)}${status ? ` (HTTP ${status})` : ''}`);
+  // The original stays as `cause` for code that must tell failures apart (never logged: it may carry ARNs).
+  return new DomainError('RetryableError', `${errorName(error)}${status ? ` (HTTP ${status})` : ''}`, {
+    cause: error,
+  });
 }
 
 /**
@@ -157,21 +161,3 @@ export function rethrowAwsError(error: unknown): never {
 export function errorName(error: unknown): string {
   return error instanceof Error ? error.name : 'Error';
 }
-
-/**
- * @deprecated while tasks move to `defineTask`: throw `DomainError` instead. Kept so unmigrated modules compile.
- */
-export class WorkflowTaskError extends DomainError {
-  constructor(name: string, message: string) {
-    super((name in errorCatalogue ? name : 'InvalidInput') as ErrorCode, message);
-    this.name = name;
-  }
-}
-
-/** @deprecated while tasks move to `defineTask`: use the catalogue's codes. */
-export const taskErrors = {
-  invalidInput: 'InvalidInput',
-  memberAlreadyExists: 'MemberAlreadyExists',
-  emailAlreadyRegistered: 'EmailAlreadyRegistered',
-  retryable: 'RetryableError',
-} as const;

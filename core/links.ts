@@ -3,9 +3,7 @@
  * table never holds a usable token; the item says what the link is for and for whom, and expires by TTL.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { documentClient, tableName } from './aws-clients.js';
 import { systemClock } from './clock.js';
 import { getItem, putIfAbsent, updateIf } from './db.js';
 import { epochSeconds, keys } from './keys.js';
@@ -163,22 +161,20 @@ export async function releaseLinkClaim(
 ): Promise<void> {
   const restored = Object.keys(restore);
   const names = [...remove, ...restored];
-  await documentClient.send(
-    new UpdateCommand({
-      TableName: tableName(),
-      Key: keys.link(hashLinkToken(token)),
-      UpdateExpression: [
-        `REMOVE ${['redeemedAt', 'claimId', ...remove.map((_, i) => `#n${i}`)].join(', ')}`,
-        `SET ${['updatedAt = :now', ...restored.map((_, i) => `#n${remove.length + i} = :r${i}`)].join(', ')}`,
-      ].join(' '),
-      ConditionExpression: 'claimId = :claim',
-      ExpressionAttributeNames:
-        names.length > 0 ? Object.fromEntries(names.map((name, i) => [`#n${i}`, name])) : undefined,
-      ExpressionAttributeValues: {
-        ':claim': claimId,
-        ':now': systemClock.now().toISOString(),
-        ...Object.fromEntries(restored.map((name, i) => [`:r${i}`, restore[name]])),
-      },
-    }),
-  );
+  // Not ours any more (settled, or claimed again): nothing to give back.
+  await updateIf(LinkItemSchema, {
+    Key: keys.link(hashLinkToken(token)),
+    UpdateExpression: [
+      `REMOVE ${['redeemedAt', 'claimId', ...remove.map((_, i) => `#n${i}`)].join(', ')}`,
+      `SET ${['updatedAt = :now', ...restored.map((_, i) => `#n${remove.length + i} = :r${i}`)].join(', ')}`,
+    ].join(' '),
+    ConditionExpression: 'claimId = :claim',
+    ExpressionAttributeNames:
+      names.length > 0 ? Object.fromEntries(names.map((name, i) => [`#n${i}`, name])) : undefined,
+    ExpressionAttributeValues: {
+      ':claim': claimId,
+      ':now': systemClock.now().toISOString(),
+      ...Object.fromEntries(restored.map((name, i) => [`:r${i}`, restore[name]])),
+    },
+  });
 }

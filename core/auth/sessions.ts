@@ -5,12 +5,10 @@
  * at once, whatever the token's own `exp` says. The signature spares a table read for garbage tokens.
  */
 import { randomUUID } from 'node:crypto';
-import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { SignJWT, jwtVerify } from 'jose';
 import { z } from 'zod';
-import { documentClient, tableName } from '../aws-clients.js';
 import { systemClock } from '../clock.js';
-import { deleteItem, getItem, putIfAbsent } from '../db.js';
+import { batchWrite, deleteItem, getItem, putIfAbsent, queryAll } from '../db.js';
 import { epochSeconds, keys } from '../keys.js';
 import { SESSION_ALGORITHM, loadSigningKey } from './signing-key.js';
 
@@ -154,42 +152,16 @@ export async function revokeSession(memberId: string, sessionId: string): Promis
   await deleteItem(keys.session(memberId, sessionId));
 }
 
-const BATCH_WRITE_LIMIT = 25;
-const MAX_UNPROCESSED_RETRIES = 8;
+const SessionKeySchema = z.looseObject({ pk: z.string(), sk: z.string() });
 
 /** Log out everywhere: ends every session of the member. Returns how many were ended. */
 export async function revokeAllSessions(memberId: string): Promise<number> {
-  let revoked = 0;
-  let exclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await documentClient.send(
-      new QueryCommand({
-        TableName: tableName(),
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': keys.memberPartition(memberId), ':prefix': keys.sessionPrefix },
-        ProjectionExpression: 'pk, sk',
-        ConsistentRead: true,
-        ExclusiveStartKey: exclusiveStartKey,
-      }),
-    );
-    const found = (page.Items ?? []) as { pk: string; sk: string }[];
-    for (let start = 0; start < found.length; start += BATCH_WRITE_LIMIT) {
-      await deleteBatch(found.slice(start, start + BATCH_WRITE_LIMIT));
-    }
-    revoked += found.length;
-    exclusiveStartKey = page.LastEvaluatedKey;
-  } while (exclusiveStartKey);
-  return revoked;
-}
-
-/** One BatchWriteItem of deletes, retrying what DynamoDB leaves unprocessed (throttling) with backoff. */
-async function deleteBatch(itemKeys: { pk: string; sk: string }[]): Promise<void> {
-  const table = tableName();
-  let requests = itemKeys.map(({ pk, sk }) => ({ DeleteRequest: { Key: { pk, sk } } }));
-  for (let attempt = 0; requests.length > 0; attempt++) {
-    if (attempt > MAX_UNPROCESSED_RETRIES) throw new Error('Could not delete every session (throttled)');
-    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
-    const result = await documentClient.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
-    requests = (result.UnprocessedItems?.[table] ?? []) as typeof requests;
-  }
+  const found = await queryAll(SessionKeySchema, {
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': keys.memberPartition(memberId), ':prefix': keys.sessionPrefix },
+    ProjectionExpression: 'pk, sk',
+    ConsistentRead: true,
+  });
+  await batchWrite(found.map(({ pk, sk }) => ({ DeleteRequest: { Key: { pk, sk } } })));
+  return found.length;
 }

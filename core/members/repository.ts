@@ -8,10 +8,11 @@
  * module only keeps the invariants that need the table (conditional writes, transactions).
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { documentClient, tableName } from '../aws-clients.js';
 import {
+  batchWrite,
   claimOnce,
   deleteItem,
   getItem,
@@ -26,7 +27,7 @@ import {
   type TransactItem,
   type TransactOutcome,
 } from '../db.js';
-import { DomainError, rethrowAwsError } from '../errors.js';
+import { rethrowAwsError } from '../errors.js';
 import { indexKeys, keys, type ItemKey } from '../keys.js';
 import { ConsentLedgerEntrySchema, type ConsentLedgerEntry } from './consent.js';
 import {
@@ -54,9 +55,6 @@ export type RegistrationRequestItem = z.infer<typeof RegistrationRequestItemSche
 /** Any item: submissions, sessions and partition contents the members module reads without owning their shape. */
 const AnyItemSchema = z.looseObject({ pk: z.string(), sk: z.string() });
 type AnyItem = z.infer<typeof AnyItemSchema>;
-
-const BATCH_WRITE_LIMIT = 25;
-const MAX_UNPROCESSED_RETRIES = 8;
 
 // ------------------------------------------------------------------------------------------ registration request
 
@@ -451,31 +449,6 @@ async function removeProfile(
 /** Deletes keys in batches of 25. */
 async function deleteKeys(itemKeys: ItemKey[]): Promise<void> {
   await batchWrite(itemKeys.map((key) => ({ DeleteRequest: { Key: { pk: key.pk, sk: key.sk } } })));
-}
-
-// ------------------------------------------------------------------------------------------ batches
-
-type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: ItemKey } };
-
-/**
- * BatchWriteItem in batches of 25, resubmitting what DynamoDB leaves unprocessed (throttling) with backoff; still
- * unprocessed after that is `RetryableError` (every caller's writes are idempotent).
- */
-async function batchWrite(all: WriteRequest[]): Promise<void> {
-  const table = tableName();
-  for (let start = 0; start < all.length; start += BATCH_WRITE_LIMIT) {
-    let requests = all.slice(start, start + BATCH_WRITE_LIMIT);
-    for (let attempt = 0; requests.length > 0; attempt += 1) {
-      if (attempt > MAX_UNPROCESSED_RETRIES) {
-        throw new DomainError('RetryableError', `${requests.length} batch writes unprocessed`);
-      }
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
-      const result = await documentClient
-        .send(new BatchWriteCommand({ RequestItems: { [table]: requests } }))
-        .catch(rethrowAwsError);
-      requests = (result.UnprocessedItems?.[table] ?? []) as WriteRequest[];
-    }
-  }
 }
 
 export const memberRepository = {

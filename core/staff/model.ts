@@ -4,13 +4,11 @@
  * records when it is issued, and changing a user's permissions revokes their sessions.
  */
 import { z } from 'zod';
+import { settings } from '../settings.js';
 
 /** Configured sites (areas); each submission belongs to one. `SITES`, comma-separated; default `history,alumni`. */
 export function configuredSites(env: NodeJS.ProcessEnv = process.env): string[] {
-  return (env.SITES ?? 'history,alumni')
-    .split(',')
-    .map((site) => site.trim().toLowerCase())
-    .filter((site) => /^[a-z0-9-]{1,40}$/.test(site));
+  return settings.sites.read(env);
 }
 
 /**

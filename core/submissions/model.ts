@@ -50,7 +50,9 @@ const webUrl = (max: number) =>
     .max(max)
     // zod's `.url()` is deprecated on strings; its check is whether the WHATWG URL parser accepts the text.
     .refine((value) => URL.canParse(value), 'Must be a URL')
-    .refine((value) => /^https?:\/\//i.test(value), 'Must be an http or https URL');
+    .refine((value) => /^https?:\/\//i.test(value), 'Must be an http or https URL')
+    // What `.url()` told the OpenAPI document.
+    .meta({ format: 'uri' });
 
 const currentYear = () => systemClock.now().getUTCFullYear();
 
