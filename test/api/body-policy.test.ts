@@ -28,10 +28,10 @@ beforeAll(async () => {
   delete process.env.SESSION_SIGNING_KEY_FILE;
   logger.setLogLevel('DEBUG');
   for (const stream of [process.stdout, process.stderr]) {
-    vi.spyOn(stream, 'write').mockImplementation(((chunk: unknown) => {
+    vi.spyOn(stream, 'write').mockImplementation((chunk: unknown) => {
       logLines.push(String(chunk));
       return true;
-    }) as never);
+    });
   }
   app = createApp({ relayOutcomeWaitMs: 1_000 });
 });

@@ -100,6 +100,12 @@ async function executionsFor(memberId: string) {
   return executions.filter((execution) => execution.name?.startsWith(`reg-${memberId}-`));
 }
 
+/** What these tests read of a stored submission. */
+interface StoredSubmission {
+  gsi1pk: string;
+  submitter: { id: string };
+}
+
 async function getItem(key: { pk: string; sk: string }) {
   const { Item } = await documentClient.send(
     new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true }),
@@ -609,7 +615,7 @@ describe('DELETE /member/{id}', () => {
     expect(await queryPartition(keys.memberPartition(id))).toEqual([]);
     expect(await getItem(keys.memberEmail(email))).toBeUndefined();
     for (const submission of [own, anonymous]) {
-      const stored = await getItem(keys.submission(submission.id));
+      const stored = (await getItem(keys.submission(submission.id))) as StoredSubmission | undefined;
       expect(stored).toMatchObject({ message: submission.message, submitter: { name: 'Former member' } });
       expect(stored?.submitter).not.toHaveProperty('email');
       // A pseudonym, so whoever registers the freed id later does not inherit these submissions.

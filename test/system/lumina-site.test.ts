@@ -15,6 +15,10 @@ import { startTestSystem, type TestSystem } from '../helpers/local-system.js';
 let test: TestSystem;
 let system: LocalSystem;
 let call: TestSystem['call'];
+/** What these tests read of a submission in an answer. */
+interface Submission {
+  id: string;
+}
 
 beforeAll(async () => {
   test = await startTestSystem('lumina-site');
@@ -26,7 +30,7 @@ afterAll(() => test?.stop());
 /** A request with a raw Authorization header (lumina's `HTTPBearer` ignores other schemes). */
 async function withAuthorization(path: string, authorization: string) {
   const response = await fetch(`${system.urls.api}${path}`, { headers: { authorization } });
-  return { status: response.status, body: (await response.json()) as unknown };
+  return { status: response.status, body: await response.json() };
 }
 
 const suffix = randomUUID().slice(0, 8);
@@ -61,7 +65,7 @@ describe("a lumina-era site's flows, unchanged", () => {
       subject: null,
       status: 'pending',
     });
-    anonymousSubmissionId = response.body.id;
+    anonymousSubmissionId = (response.body as Submission).id;
 
     // The same visitor again, this time giving the address they later register with: the one registration claims.
     const withAddress = await call('POST', '/submissions/message', {
@@ -72,7 +76,7 @@ describe("a lumina-era site's flows, unchanged", () => {
       },
     });
     expect(withAddress.status).toBe(200);
-    claimedSubmissionId = withAddress.body.id;
+    claimedSubmissionId = (withAddress.body as Submission).id;
   });
 
   it('registers with a camelCase body and with a snake_case one', async () => {
@@ -196,8 +200,8 @@ describe("a lumina-era site's flows, unchanged", () => {
     const listed = await call('GET', `/submissions/member/${ada.id}`, { token: site.token });
     expect(listed.status).toBe(200);
     expect(Array.isArray(listed.body)).toBe(true);
-    expect(listed.body.map((submission: { id: string }) => submission.id)).toEqual([
-      mine.body.id,
+    expect((listed.body as Submission[]).map((submission) => submission.id)).toEqual([
+      (mine.body as Submission).id,
       claimedSubmissionId,
     ]);
     // The one that gave no address proves nothing about who sent it: it stays under the anonymous id.

@@ -63,7 +63,7 @@ const LOGIN = 'Your login link';
 async function redeem(token: string): Promise<string> {
   const redeemed = await call('POST', '/auth/redeem', { body: { token } });
   expect(redeemed.status).toBe(200);
-  return redeemed.body.sessionToken as string;
+  return (redeemed.body as { sessionToken: string }).sessionToken;
 }
 
 /** Registers `id` through the API and follows the verification link; returns a session token. */
@@ -78,9 +78,22 @@ async function register(id: string, email: string, overrides: Record<string, unk
   return redeem(linkTokenIn(await nthWithSubject(email, VERIFICATION, before.length + 1)));
 }
 
+/** What these tests read of a submission, of an export and of a 422's problem in the API's answers. */
+interface Submission {
+  id: string;
+  message: string;
+  submitter: unknown;
+}
+interface MemberExport {
+  submissions: Submission[];
+}
+interface Problem {
+  detail: unknown;
+}
+
 /** Submissions in a listing, whether the answer is lumina's array or a page. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const itemsOf = (body: any): any[] => (Array.isArray(body) ? body : body.items);
+const itemsOf = (body: unknown) =>
+  (Array.isArray(body) ? body : (body as { items: unknown[] }).items) as Submission[];
 
 async function getItem(key: { pk: string; sk: string }) {
   const { Item } = await documentClient.send(
@@ -172,11 +185,13 @@ describe('finding 4: anonymous submissions are claimed only with the address the
     expect(second.status).toBe(200);
     const exported = await call('GET', `/member/${mallory}/export`, { token: session });
     expect(exported.status).toBe(200);
-    expect(exported.body.submissions).toEqual([]);
+    expect((exported.body as MemberExport).submissions).toEqual([]);
     expect(JSON.stringify(exported.body)).not.toContain(victimEmail);
     expect(JSON.stringify(exported.body)).not.toContain('VICTIM');
 
-    const withdrawn = await call('POST', `/submissions/${first.body.id}/withdraw`, { token: session });
+    const withdrawn = await call('POST', `/submissions/${(first.body as Submission).id}/withdraw`, {
+      token: session,
+    });
     expect(withdrawn.status).toBe(403);
   });
 
@@ -192,11 +207,9 @@ describe('finding 4: anonymous submissions are claimed only with the address the
     const session = await register(id, email, { anonymousId });
     const listed = itemsOf((await call('GET', `/submissions/member/${id}`, { token: session })).body);
     expect(listed.map((item) => item.message)).toEqual(['MY OWN TEXT']);
-    expect(listed[0].submitter).toEqual({ id, verified: true, name: 'Test Person' });
+    expect(listed[0]!.submitter).toEqual({ id, verified: true, name: 'Test Person' });
     const exported = await call('GET', `/member/${id}/export`, { token: session });
-    expect(exported.body.submissions.map((item: { message: string }) => item.message)).toEqual([
-      'MY OWN TEXT',
-    ]);
+    expect((exported.body as MemberExport).submissions.map((item) => item.message)).toEqual(['MY OWN TEXT']);
     expect(JSON.stringify(exported.body)).not.toContain('NOT MINE');
   });
 });
@@ -216,14 +229,14 @@ describe('finding 5: ids the system files submissions under cannot be registered
     });
     expect(sent.status).toBe(200);
     expect(await call('DELETE', `/member/${id}`, { token: session })).toEqual({ status: 200, body: 'OK' });
-    const stored = await getItem(keys.submission(sent.body.id as string));
-    const pseudonym = stored!.submitter.id as string;
+    const stored = await getItem(keys.submission((sent.body as Submission).id));
+    const pseudonym = (stored as { submitter: { id: string } }).submitter.id;
     expect(pseudonym).toMatch(/^former-member-/);
 
     for (const reserved of [pseudonym, randomUUID()]) {
       const response = await call('POST', `/member/${reserved}`, { body: registrationBody(address('eve')) });
       expect(response.status).toBe(422);
-      expect(response.body.detail).toEqual([
+      expect((response.body as Problem).detail).toEqual([
         expect.objectContaining({ loc: ['path', 'id'], msg: expect.stringMatching(/must not/) }),
       ]);
     }
@@ -325,7 +338,7 @@ describe('finding 12: relay records do not pass to the next owner of an id', () 
       token: oldSession,
       body: { message: 'Hello' },
     });
-    expect(sent.body.status).toBe('sent');
+    expect((sent.body as { status: string }).status).toBe('sent');
     const relayed = await eventually(async () => {
       const emails = await emailsTo(system.urls.inbox, m8Email);
       return emails.find((email) => email.subject.includes('A message from')) ?? undefined;
@@ -373,7 +386,9 @@ describe('finding 16: names are single lines without control characters', () => 
         body: registrationBody(address('crlf'), { fullName }),
       });
       expect(response.status).toBe(422);
-      expect(response.body.detail).toEqual([expect.objectContaining({ loc: ['body', 'fullName'] })]);
+      expect((response.body as Problem).detail).toEqual([
+        expect.objectContaining({ loc: ['body', 'fullName'] }),
+      ]);
       expect(await registrationExecutions(id)).toEqual([]);
     },
   );
@@ -391,7 +406,7 @@ describe('finding 16: names are single lines without control characters', () => 
       },
     });
     expect(response.status).toBe(422);
-    expect(response.body.detail).toEqual([expect.objectContaining({ loc: ['body', 'name'] })]);
+    expect((response.body as Problem).detail).toEqual([expect.objectContaining({ loc: ['body', 'name'] })]);
     expect(await getItem(keys.staffEmail(email))).toBeUndefined();
   });
 });

@@ -75,8 +75,8 @@ describe('member registration journey', () => {
         : undefined;
     }, 10_000);
     expect(executions).toHaveLength(1);
-    expect(executions![0]!.status).toBe('SUCCEEDED');
-    const path = statePath(await historyOf(sfn, executions![0]!.executionArn!));
+    expect(executions[0]!.status).toBe('SUCCEEDED');
+    const path = statePath(await historyOf(sfn, executions[0]!.executionArn!));
     expect(path).toEqual([
       'ValidateRegistration',
       'ReserveMember',
@@ -104,9 +104,10 @@ describe('member registration journey', () => {
     const [, , login] = await awaitEmails(system.urls.inbox, email, 3);
     const redeemed = await call('POST', '/auth/redeem', { body: { token: linkTokenIn(login!) } });
     expect(redeemed.status).toBe(200);
-    const sessionToken = redeemed.body.sessionToken as string;
+    const { sessionToken } = redeemed.body as { sessionToken: string };
     expect(sessionToken.split('.')).toHaveLength(3);
-    expect((await call('GET', '/member/fred_bloggs', { token: sessionToken })).body.emailVerified).toBe(true);
+    const profile = await call('GET', '/member/fred_bloggs', { token: sessionToken });
+    expect((profile.body as { emailVerified: boolean }).emailVerified).toBe(true);
 
     // The link works once.
     expect((await call('POST', '/auth/redeem', { body: { token: linkTokenIn(login!) } })).status).toBe(401);

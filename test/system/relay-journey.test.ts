@@ -39,7 +39,8 @@ async function registeredMember(
   expect(registered.status).toBe(200);
   const [verification] = await awaitEmails(system.urls.inbox, email);
   const token = linkTokenIn(verification!);
-  expect((await call('GET', `/member/${id}`, { token })).body.emailVerified).toBe(true);
+  const profile = await call('GET', `/member/${id}`, { token });
+  expect((profile.body as { emailVerified: boolean }).emailVerified).toBe(true);
   return { id, email, token };
 }
 
@@ -53,7 +54,7 @@ describe('first-email relay journey', () => {
       body: { subject: 'Hello from the 1985 cast', message: 'Do you still have the programme?' },
     });
     expect(sent.status).toBe(200);
-    expect(sent.body.status).toBe('sent');
+    expect((sent.body as { status: string }).status).toBe('sent');
     const [bobLocal, bobDomain] = bob.email.split('@');
     for (const part of [bob.email, bobLocal!, bobDomain!])
       expect(JSON.stringify(sent.body)).not.toContain(part);

@@ -22,6 +22,16 @@ let sfn: SFNClient;
 let moderatorToken: string;
 let moderatorEmail: string;
 
+/** What these tests read of the API's answers. */
+interface Session {
+  sessionToken: string;
+}
+interface Submission {
+  id: string;
+  status: string;
+  submitter: { id: string };
+}
+
 function tokenIn(email: StoredEmail, path: string): string {
   const match = new RegExp(`${path}\\?token=([A-Za-z0-9_-]{43})\\b`).exec(email.body.text ?? '');
   if (!match?.[1]) throw new Error(`No ${path} link in the email`);
@@ -49,7 +59,7 @@ beforeAll(async () => {
   // The admin invites a history moderator, who accepts from the inbox.
   moderatorEmail = `moderator-${randomUUID().slice(0, 8)}@staff.example`;
   const invited = await call('POST', '/staff', {
-    token: admin.body.sessionToken,
+    token: (admin.body as Session).sessionToken,
     body: { email: moderatorEmail, name: 'Mo Moderator', permissions: { sites: { history: ['moderate'] } } },
   });
   expect(invited.status).toBe(201);
@@ -58,7 +68,7 @@ beforeAll(async () => {
     body: { token: tokenIn(invitation!, '/staff/accept') },
   });
   expect(accepted.status).toBe(200);
-  moderatorToken = accepted.body.sessionToken;
+  moderatorToken = (accepted.body as Session).sessionToken;
 }, 60_000);
 
 afterAll(() => test?.stop());
@@ -102,7 +112,7 @@ describe('submission review journey', () => {
       site: 'history',
       submitter: { verified: false },
     });
-    const id: string = submitted.body.id;
+    const { id } = submitted.body as Submission;
 
     const emails = await moderationEmails(2); // the invitation, then this submission's notice
     const notice = emails.find((email) => email.body.text?.includes(id));
@@ -114,7 +124,7 @@ describe('submission review journey', () => {
       body: { decision: 'approve' },
     });
     expect(decided.status).toBe(200);
-    expect(decided.body.status).toBe('approved');
+    expect((decided.body as Submission).status).toBe('approved');
     // The answer comes once the status is final; the submitter's email and the event follow.
     await expect
       .poll(async () => (await execution(id)).status, { timeout: 10_000, interval: 50 })
@@ -126,13 +136,13 @@ describe('submission review journey', () => {
     }[];
     expect(events.some((event) => event.detail.submissionId === id)).toBe(true);
     // The public now sees it, without its text.
-    const listed = await call('GET', `/submissions/member/${submitted.body.submitter.id}`);
+    const listed = await call('GET', `/submissions/member/${(submitted.body as Submission).submitter.id}`);
     expect(listed.body).toEqual([expect.objectContaining({ id, status: 'approved', message: null })]);
   });
 
   it('rejecting with a reason ends it rejected', async () => {
     const submitted = await call('POST', '/submissions/message', { body: anonymousMessage('Reject me') });
-    const id: string = submitted.body.id;
+    const { id } = submitted.body as Submission;
     await moderationEmails(3);
     const decided = await call('POST', `/moderation/submissions/${id}/decision`, {
       token: moderatorToken,
@@ -150,7 +160,7 @@ describe('submission review journey', () => {
     process.env.SUBMISSION_REMINDER_ROUNDS = '1';
     try {
       const submitted = await call('POST', '/submissions/message', { body: anonymousMessage('Forget me') });
-      const id: string = submitted.body.id;
+      const { id } = submitted.body as Submission;
       const reminders = (await awaitEmails(system.urls.inbox, moderatorEmail, 5)).filter(
         (email) => email.subject.startsWith('Reminder:') && email.body.text?.includes(id),
       );

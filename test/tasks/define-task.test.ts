@@ -9,7 +9,7 @@ import { DomainError } from '../../core/errors.js';
 import { logger } from '../../core/logger.js';
 import { defineTask, type Mailer } from '../../tasks/define-task.js';
 
-const greeting = { greet: async (name: string) => `Hello ${name}` };
+const greeting = { greet: (name: string) => Promise.resolve(`Hello ${name}`) };
 
 const task = defineTask({
   name: 'send-welcome-email',
@@ -52,7 +52,7 @@ describe('defineTask', () => {
   });
 
   it('replaces a dependency for one handler only', async () => {
-    const fake = task.with({ greeting: { greet: async () => 'Hi' } });
+    const fake = task.with({ greeting: { greet: () => Promise.resolve('Hi') } });
     expect(await fake({ memberId: 'fred' })).toMatchObject({ text: 'Hi' });
     expect(await task({ memberId: 'fred' })).toMatchObject({ text: 'Hello fred' });
   });
@@ -111,13 +111,16 @@ describe('defineTask', () => {
       name: 'reserve-member',
       input: z.object({ mark: z.string().optional() }),
       output: z.object({}),
-      async run({ mark }, { log }) {
+      run({ mark }, { log }) {
         if (mark) log.appendKeys({ mark });
         log.error('probe');
-        return {};
+        return Promise.resolve({});
       },
     });
-    await probe({ executionName: 'exec-1', mark: 'first' }, { functionName: 'reserve', awsRequestId: 'req-1' });
+    await probe(
+      { executionName: 'exec-1', mark: 'first' },
+      { functionName: 'reserve', awsRequestId: 'req-1' },
+    );
     await probe({}, { functionName: 'reserve', awsRequestId: 'req-2' });
     vi.restoreAllMocks();
     const probes = lines.filter((line) => line.message === 'probe');
@@ -136,7 +139,12 @@ describe('defineTask', () => {
 
   it('refuses a task that is not in the registry', () => {
     expect(() =>
-      defineTask({ name: 'no-such-task', input: z.object({}), output: z.object({}), run: async () => ({}) }),
+      defineTask({
+        name: 'no-such-task',
+        input: z.object({}),
+        output: z.object({}),
+        run: () => Promise.resolve({}),
+      }),
     ).toThrow('Task no-such-task is not in tasks/registry.ts');
   });
 
@@ -150,7 +158,7 @@ describe('defineTask', () => {
 
   it('gives tasks the SES mailer by default and a replaced one on request', async () => {
     const sent: string[] = [];
-    const mailer: Mailer = { send: async (to) => (sent.push(to), 'm-1') };
+    const mailer: Mailer = { send: (to) => (sent.push(to), Promise.resolve('m-1')) };
     const mailing = defineTask({
       name: 'send-welcome-email',
       input: z.object({ to: z.string() }),

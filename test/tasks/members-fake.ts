@@ -40,43 +40,49 @@ export function fakeMembers(): FakeMembers {
     ]),
   ) as unknown as MemberRepository;
 
+  // Plain functions answering with settled promises: the repository's interface is async, the fake has nothing to
+  // wait for.
   const repository: MemberRepository = {
     ...notFaked,
-    getRegistrationRequest: async (requestId) => copy(requests.get(requestId)),
-    deleteRegistrationRequest: async (requestId) => {
+    getRegistrationRequest: (requestId) => Promise.resolve(copy(requests.get(requestId))),
+    deleteRegistrationRequest: (requestId) => {
       requests.delete(requestId);
+      return Promise.resolve();
     },
-    getMember: async (memberId) => copy(profiles.get(memberId)),
-    addressHolder: async (email) => addresses.get(normalizeEmail(email))?.memberId,
-    reserveMember: async (profile) => {
+    getMember: (memberId) => Promise.resolve(copy(profiles.get(memberId))),
+    addressHolder: (email) => Promise.resolve(addresses.get(normalizeEmail(email))?.memberId),
+    reserveMember: (profile) => {
       const existing = profiles.get(profile.id);
-      if (existing) return { reserved: false, heldBy: existing.registrationExecution };
+      if (existing) return Promise.resolve({ reserved: false, heldBy: existing.registrationExecution });
       profiles.set(profile.id, copy(profile));
-      return { reserved: true };
+      return Promise.resolve({ reserved: true });
     },
-    putConsentEntries: async (entries) => {
+    putConsentEntries: (entries) => {
       for (const entry of entries) consent.set(`${entry.pk}/${entry.sk}`, copy(entry));
+      return Promise.resolve();
     },
-    deleteConsentEntries: async (memberId) => {
+    deleteConsentEntries: (memberId) => {
       for (const [key, entry] of consent) if (entry.memberId === memberId) consent.delete(key);
+      return Promise.resolve();
     },
-    claimWelcome: async (memberId, at) => {
+    claimWelcome: (memberId, at) => {
       const member = profiles.get(memberId);
-      if (member?.status !== 'active' || member.welcomeEmailSentAt) return undefined;
+      if (member?.status !== 'active' || member.welcomeEmailSentAt) return Promise.resolve(undefined);
       member.welcomeEmailSentAt = at;
-      return copy(member);
+      return Promise.resolve(copy(member));
     },
-    releaseWelcomeClaim: async (memberId) => {
+    releaseWelcomeClaim: (memberId) => {
       const member = profiles.get(memberId);
       if (member) delete member.welcomeEmailSentAt;
+      return Promise.resolve();
     },
-    activateMember: async (pending, executionName, verifiedAt, now) => {
+    activateMember: (pending, executionName, verifiedAt, now) => {
       const member = profiles.get(pending.id);
       const profileOk = member?.status === 'pending' && member.registrationExecution === executionName;
       const address = addresses.get(normalizeEmail(pending.email));
       const addressOk = !address || address.registrationExecution === executionName;
-      if (!profileOk) return 'profile-changed';
-      if (!addressOk) return 'address-taken';
+      if (!profileOk) return Promise.resolve('profile-changed');
+      if (!addressOk) return Promise.resolve('address-taken');
       const {
         verificationTaskToken: _token,
         expiresAt: _expiresAt,
@@ -96,26 +102,28 @@ export function fakeMembers(): FakeMembers {
         memberId: pending.id,
         registrationExecution: executionName,
       });
-      return 'activated';
+      return Promise.resolve('activated');
     },
-    submissionsUnder: async (submitterId) =>
-      [...submissions.values()]
-        .filter((submission) => submission.gsi1pk === indexKeys.submitterPartition(submitterId))
-        .map(copy),
-    moveSubmissionToMember: async (key, anonymousId, member, now) => {
+    submissionsUnder: (submitterId) =>
+      Promise.resolve(
+        [...submissions.values()]
+          .filter((submission) => submission.gsi1pk === indexKeys.submitterPartition(submitterId))
+          .map(copy),
+      ),
+    moveSubmissionToMember: (key, anonymousId, member, now) => {
       const submission = submissions.get(key.pk);
-      if (submission?.gsi1pk !== indexKeys.submitterPartition(anonymousId)) return false;
+      if (submission?.gsi1pk !== indexKeys.submitterPartition(anonymousId)) return Promise.resolve(false);
       submission.gsi1pk = indexKeys.submitterPartition(member.id);
       submission.submitter = { id: member.id, verified: true, name: member.fullName };
       submission.updatedAt = now;
-      return true;
+      return Promise.resolve(true);
     },
-    deleteIfRegistrationOwns: async (key, executionName) => {
+    deleteIfRegistrationOwns: (key, executionName) => {
       if (key.sk === 'EMAIL') {
         const mailbox = key.pk.slice('EMAIL#'.length);
         const held = addresses.get(mailbox);
         if (!held || held.registrationExecution === executionName) addresses.delete(mailbox);
-        return;
+        return Promise.resolve();
       }
       const memberId = key.pk.slice('MEMBER#'.length);
       const member = profiles.get(memberId);
@@ -125,6 +133,7 @@ export function fakeMembers(): FakeMembers {
       ) {
         profiles.delete(memberId);
       }
+      return Promise.resolve();
     },
   };
   return { repository, profiles, requests, addresses, consent, submissions };
@@ -139,14 +148,14 @@ export function fakeMailer() {
     failNext(error: Error) {
       failure = error;
     },
-    async send(to: string, email: RenderedEmail) {
+    send(to: string, email: RenderedEmail): Promise<string> {
       if (failure) {
         const error = failure;
         failure = undefined;
-        throw error;
+        return Promise.reject(error);
       }
       sent.push({ to, email });
-      return `message-${sent.length}`;
+      return Promise.resolve(`message-${sent.length}`);
     },
   };
 }

@@ -9,7 +9,12 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '../../core/aws-clients.js';
 import { epochSeconds, keys } from '../../core/keys.js';
-import { relayExecutionName, studentSenderKey, type RelayItem } from '../../core/relay/model.js';
+import {
+  relayExecutionName,
+  studentSenderKey,
+  type RelayItem,
+  type RelayResult,
+} from '../../core/relay/model.js';
 import type { LocalAwsEnv } from '../helpers/aws-env.js';
 import { sesThrottled, type FaultProxy } from '../helpers/fault-proxy.js';
 import { startWorkflowHarness, type WorkflowHarness } from '../helpers/workflow-harness.js';
@@ -92,7 +97,10 @@ async function relayItem(relayId: string) {
 
 async function outcome(executionArn: string) {
   const execution = await sfn.finished(executionArn);
-  return { execution, result: execution.output ? JSON.parse(execution.output).result : undefined };
+  const result = execution.output
+    ? (JSON.parse(execution.output) as { result: RelayResult }).result
+    : undefined;
+  return { execution, result };
 }
 
 /** What a student does: wait for the confirmation email, then follow it (the API answers the task token). */
@@ -291,7 +299,7 @@ describe('first-email relay', () => {
   it('one first email per sender and recipient', async () => {
     const sender = await member('again');
     const recipient = await member('once', { consentMembers: true });
-    expect((await outcome((await fromMember(sender, recipient)).executionArn)).result.outcome).toBe('sent');
+    expect((await outcome((await fromMember(sender, recipient)).executionArn)).result?.outcome).toBe('sent');
     const second = await fromMember(sender, recipient);
     expect((await outcome(second.executionArn)).result).toEqual({ outcome: 'rate-limited', limit: 'pair' });
     expect(statePath(await historyOf(sfn.client, second.executionArn))).toEqual([
@@ -336,8 +344,8 @@ describe('first-email relay', () => {
       const results = await Promise.all(
         started.map(async ({ executionArn }) => (await outcome(executionArn)).result),
       );
-      expect(results.filter((result) => result.outcome === 'sent')).toHaveLength(1);
-      expect(results.filter((result) => result.limit === 'recipient-daily')).toHaveLength(3);
+      expect(results.filter((result) => result?.outcome === 'sent')).toHaveLength(1);
+      expect(results.filter((result) => result?.limit === 'recipient-daily')).toHaveLength(3);
       expect(await awaitEmails(env.sesUrl, recipient.email)).toHaveLength(1);
     } finally {
       delete process.env.RELAY_RECIPIENT_DAILY_LIMIT;

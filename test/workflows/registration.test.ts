@@ -184,7 +184,7 @@ describe('registration workflow', () => {
     expect(member?.expiresAt).toBeUndefined();
 
     const ledger = (await partition('fred_bloggs')).filter((item) => item.entity === 'consent');
-    expect(ledger.map((entry) => [entry.consent, entry.granted, entry.source]).sort()).toEqual([
+    expect(ledger.map((entry): unknown[] => [entry.consent, entry.granted, entry.source]).sort()).toEqual([
       ['consentMembers', true, 'registration'],
       ['consentNetwork', true, 'registration'],
       ['consentNews', true, 'registration'],

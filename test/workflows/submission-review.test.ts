@@ -812,10 +812,10 @@ describe('submission review workflow', () => {
     };
     const spies = [
       ...[process.stdout, process.stderr].map((stream) =>
-        vi.spyOn(stream, 'write').mockImplementation(((chunk: unknown) => {
+        vi.spyOn(stream, 'write').mockImplementation((chunk: unknown) => {
           capture(chunk);
           return true;
-        }) as never),
+        }),
       ),
       ...(['log', 'info', 'warn', 'error', 'debug', 'trace'] as const).map((method) =>
         vi.spyOn(console, method).mockImplementation((...args: unknown[]) => capture(args.join(' '))),
