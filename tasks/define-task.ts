@@ -2,7 +2,8 @@
  * The task contract: every task Lambda is `export const handler = defineTask({ ... })`. What each task used to write
  * by hand is done here, once:
  *
- * - the logger's context: the Lambda context, the workflow, the task and the execution name, reset per invocation;
+ * - the logger's context: the Lambda context, the workflow, the task and the execution name, on a fresh child
+ *   logger per invocation that `logger` stands for along the invocation's call chain (`core/logger.ts`);
  * - the input parsed with the task's schema; a failure is `InvalidInput` naming the fields, never their values;
  * - the dependencies (clock, mailer, repositories) handed in, so a test can replace them (`handler.with`);
  * - the output parsed with the task's schema, so the workflow's `ResultSelector` reads what the contract promises;
@@ -23,7 +24,7 @@ import {
   transientError,
   type WorkflowErrorName,
 } from '../core/errors.js';
-import { logger } from '../core/logger.js';
+import { logger, withInvocationLogger } from '../core/logger.js';
 import { taskFunctions } from './registry.js';
 
 /** Sends one email; returns the SES message id. */
@@ -96,29 +97,33 @@ export function defineTask<In extends z.ZodType, Out extends z.ZodType, Deps ext
   };
 
   const build = (overrides: Partial<TaskContext & Deps>): TaskHandler<Deps> => {
-    const handler = async (event: unknown, lambdaContext?: LambdaContext) => {
-      logger.resetKeys();
-      if (lambdaContext) logger.addContext(lambdaContext as Parameters<typeof logger.addContext>[0]);
-      logger.appendKeys({
-        workflow: contract.workflow,
-        task: contract.name,
-        executionName: executionNameOf(event),
-      });
-      const context = {
-        clock: systemClock,
-        mailer: sesMailer,
-        log: logger,
-        ...(spec.dependencies ?? {}),
-        ...overrides,
-      } as TaskContext & Deps;
-      try {
-        const input = parseInput(spec.input, event);
-        const output = await spec.run(input, context);
-        return parseOutput(spec.output, output, contract.name);
-      } catch (error) {
-        throw asTaskFailure(error, contract);
-      }
-    };
+    const handler = (event: unknown, lambdaContext?: LambdaContext) =>
+      withInvocationLogger(
+        (log) => {
+          if (lambdaContext) log.addContext(lambdaContext as Parameters<typeof log.addContext>[0]);
+          log.appendKeys({
+            workflow: contract.workflow,
+            task: contract.name,
+            executionName: executionNameOf(event),
+          });
+        },
+        async () => {
+          const context = {
+            clock: systemClock,
+            mailer: sesMailer,
+            log: logger,
+            ...(spec.dependencies ?? {}),
+            ...overrides,
+          } as TaskContext & Deps;
+          try {
+            const input = parseInput(spec.input, event);
+            const output = await spec.run(input, context);
+            return parseOutput(spec.output, output, contract.name);
+          } catch (error) {
+            throw asTaskFailure(error, contract);
+          }
+        },
+      );
     return Object.assign(handler, {
       contract,
       with: (more: Partial<TaskContext & Deps>) => build({ ...overrides, ...more }),

@@ -31,6 +31,24 @@ const task = defineTask({
   },
 });
 
+/** Every JSON log line written while `work` runs (Powertools writes to stdout and stderr). */
+async function logLines(work: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
+  const lines: Record<string, unknown>[] = [];
+  const capture = (chunk: unknown) => {
+    for (const line of String(chunk).split('\n').filter(Boolean))
+      lines.push(JSON.parse(line) as Record<string, unknown>);
+    return true;
+  };
+  vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+  vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+  try {
+    await work();
+  } finally {
+    vi.restoreAllMocks();
+  }
+  return lines;
+}
+
 async function failure(promise: Promise<unknown>): Promise<Error> {
   const error = await promise.then(
     () => undefined,
@@ -72,10 +90,18 @@ describe('defineTask', () => {
   });
 
   it('logs an error it was not declared to throw, and still fails under its name', async () => {
-    const logged = vi.spyOn(logger, 'error').mockImplementation(() => undefined);
-    const error = await failure(task({ memberId: 'fred', fail: 'undeclared' }));
-    expect(error.name).toBe('NotContactable');
-    expect(logged).toHaveBeenCalledWith('Task failed with an undeclared error', { error: 'NotContactable' });
+    let error: Error | undefined;
+    const lines = await logLines(async () => {
+      error = await failure(task({ memberId: 'fred', fail: 'undeclared' }));
+    });
+    expect(error?.name).toBe('NotContactable');
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        message: 'Task failed with an undeclared error',
+        error: 'NotContactable',
+        task: 'send-welcome-email',
+      }),
+    );
   });
 
   it('turns AWS transients into RetryableError with only the name and status', async () => {
@@ -99,14 +125,6 @@ describe('defineTask', () => {
   });
 
   it('logs with the workflow, task, execution and Lambda context, reset per invocation', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const capture = (chunk: unknown) => {
-      for (const line of String(chunk).split('\n').filter(Boolean))
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      return true;
-    };
-    vi.spyOn(process.stdout, 'write').mockImplementation(capture);
-    vi.spyOn(process.stderr, 'write').mockImplementation(capture);
     const probe = defineTask({
       name: 'reserve-member',
       input: z.object({ mark: z.string().optional() }),
@@ -117,12 +135,13 @@ describe('defineTask', () => {
         return Promise.resolve({});
       },
     });
-    await probe(
-      { executionName: 'exec-1', mark: 'first' },
-      { functionName: 'reserve', awsRequestId: 'req-1' },
-    );
-    await probe({}, { functionName: 'reserve', awsRequestId: 'req-2' });
-    vi.restoreAllMocks();
+    const lines = await logLines(async () => {
+      await probe(
+        { executionName: 'exec-1', mark: 'first' },
+        { functionName: 'reserve', awsRequestId: 'req-1' },
+      );
+      await probe({}, { functionName: 'reserve', awsRequestId: 'req-2' });
+    });
     const probes = lines.filter((line) => line.message === 'probe');
     expect(probes[0]).toMatchObject({
       workflow: 'registration',
@@ -135,6 +154,35 @@ describe('defineTask', () => {
     expect(probes[0]).toHaveProperty('mark', 'first');
     expect(probes[1]).not.toHaveProperty('executionName');
     expect(probes[1]).not.toHaveProperty('mark');
+  });
+
+  it('keeps each invocation’s context apart when they overlap in one process, and off other code’s lines', async () => {
+    // Locally the API and every task share a process: two executions' tasks may be running at once.
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow = defineTask({
+      name: 'reserve-member',
+      input: z.object({ wait: z.boolean() }),
+      output: z.object({}),
+      async run({ wait }, { log }) {
+        if (wait) await gate;
+        log.error('step');
+        return {};
+      },
+    });
+    const lines = await logLines(async () => {
+      const first = slow({ executionName: 'exec-a', wait: true });
+      await slow({ executionName: 'exec-b', wait: false });
+      logger.error('outside');
+      release();
+      await first;
+    });
+    const steps = lines.filter((line) => line.message === 'step').map((line) => line.executionName);
+    expect(steps).toEqual(['exec-b', 'exec-a']);
+    const outside = lines.find((line) => line.message === 'outside');
+    expect(outside).toBeDefined();
+    expect(outside).not.toHaveProperty('task');
+    expect(outside).not.toHaveProperty('executionName');
   });
 
   it('refuses a task that is not in the registry', () => {
