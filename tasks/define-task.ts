@@ -115,10 +115,13 @@ export function defineTask<In extends z.ZodType, Out extends z.ZodType, Deps ext
             ...(spec.dependencies ?? {}),
             ...overrides,
           } as TaskContext & Deps;
+          const started = performance.now();
           try {
             const input = parseInput(spec.input, event);
-            const output = await spec.run(input, context);
-            return parseOutput(spec.output, output, contract.name);
+            const output = parseOutput(spec.output, await spec.run(input, context), contract.name);
+            // One line per invocation: what ran, for which execution, how long (never its input or output).
+            logger.info('Task completed', { durationMs: Math.round(performance.now() - started) });
+            return output;
           } catch (error) {
             throw asTaskFailure(error, contract);
           }
