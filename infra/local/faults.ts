@@ -93,7 +93,7 @@ export function parseFaultPlan(text: string, label = 'LOCAL_FAULTS'): FaultPlan 
   }
   const seen = new Set<string>();
   for (const part of parts) {
-    const match = /^([a-z]+)\s*:\s*(\S+)$/i.exec(part);
+    const match = /^([a-z0-9]+)\s*:\s*(\S+)$/i.exec(part);
     if (!match) throw new InvalidSettingError(`${label}: '${part}' is not name:value`);
     const name = match[1]!.toLowerCase();
     const raw = match[2]!;
