@@ -177,13 +177,17 @@ const LAMBDA_FAULTS: readonly LambdaFaultName[] = [
 ];
 
 /**
- * The decisions of a plan, in order: each call draws a fixed number of values (3), so the sequence for a given
- * seed and a given sequence of calls is always the same. `command` is the SDK command's name.
+ * The decisions of a plan, in order: each service draws from a generator of its own (so one service's calls do not
+ * shift another's decisions), and each call draws a fixed number of values (3), so the sequence for a given seed and
+ * a given sequence of calls is always the same. `command` is the SDK command's name.
  */
 export function faultDecider(plan: FaultPlan) {
-  const random = mulberry32(plan.seed);
+  const generators = Object.fromEntries(
+    faultServices.map((service, index) => [service, mulberry32((plan.seed + index * 0x9e3779b9) >>> 0)]),
+  ) as Record<FaultService, () => number>;
   const pick = <T>(items: readonly T[], value: number): T => items[Math.floor(value * items.length)]!;
   return (service: FaultService, command = ''): FaultDecision | undefined => {
+    const random = generators[service];
     const hit = random() < plan.rates[service];
     const kind = random();
     const after = random();

@@ -103,6 +103,17 @@ describe('decisions', () => {
     expect(faults.some((decision) => !decision.afterSideEffect)).toBe(true);
   });
 
+  it("of one service do not depend on another's calls or rate", () => {
+    const dynamoDb = (text: string, lambdaCalls: number) => {
+      const decide = faultDecider(plan(text));
+      return Array.from({ length: 50 }, (_, index) => {
+        for (let call = 0; call < (index % 2) * lambdaCalls; call++) decide('lambda');
+        return decide('dynamodb', 'PutItemCommand');
+      });
+    };
+    expect(dynamoDb('dynamodb:0.3,lambda:0.5,seed:8', 3)).toEqual(dynamoDb('dynamodb:0.3,seed:8', 0));
+  });
+
   it('follow the rates: 0 never, 1 always', () => {
     expect(sequence('seed:1').every((decision) => decision === undefined)).toBe(true);
     expect(sequence('dynamodb:1,ses:1,lambda:1,seed:1').every((decision) => decision !== undefined)).toBe(
@@ -272,8 +283,12 @@ describe('Lambda faults in the Step Functions runtime', () => {
     sfn = await startLocalSfn({ timeScale: 0.001 });
   });
 
-  afterAll(async () => {
+  afterEach(() => {
     faults?.uninstall();
+    faults = undefined;
+  });
+
+  afterAll(async () => {
     await sfn?.stop();
   });
 
@@ -325,6 +340,43 @@ describe('Lambda faults in the Step Functions runtime', () => {
     });
     // Both failed before the handler ran: it ran once, on the third attempt.
     expect(handlerRuns('retried')).toBe(1);
+    faults.uninstall();
+    faults = undefined;
+  });
+
+  it("retries a real task whose DynamoDB call failed, as RetryableError in the execution's history", async () => {
+    const arn = await sfn.createMachine('faults-task', {
+      StartAt: 'Release',
+      States: {
+        Release: {
+          Type: 'Task',
+          Resource: '${ReleaseRegistrationFunctionArn}',
+          Retry: [{ ErrorEquals: ['RetryableError'], IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 1 }],
+          End: true,
+        },
+      },
+    });
+    // The task deletes the request, then reads the member (none): the delete fails first, then everything passes.
+    let seed = 0;
+    for (; ; seed++) {
+      const decide = faultDecider(plan(`dynamodb:0.5,after:0,seed:${seed}`));
+      if (decide('dynamodb', 'DeleteItemCommand') && !decide('dynamodb', 'DeleteItemCommand')) {
+        if (!decide('dynamodb', 'GetItemCommand')) break;
+      }
+    }
+    faults = installFaults(plan(`dynamodb:0.5,after:0,seed:${seed}`));
+    const requestId = randomUUID();
+    const execution = await sfn.start(arn, 'task-retried', {
+      memberId: 'm-task-retried',
+      executionName: 'task-retried',
+      requestId,
+    });
+    expect((await sfn.finished(execution)).status).toBe('SUCCEEDED');
+    const errors = (await historyOf(sfn.client, execution))
+      .map((event) => event.lambdaFunctionFailedEventDetails?.error ?? event.taskFailedEventDetails?.error)
+      .filter((error) => error !== undefined);
+    expect(errors).toEqual(['RetryableError']);
+    expect(faults.stats()).toMatchObject({ total: 1, calls: { dynamodb: 3 } });
     faults.uninstall();
     faults = undefined;
   });
