@@ -28,7 +28,10 @@ import {
 } from '../../infra/local/faults.js';
 import { readLocalSettings } from '../../infra/local/settings.js';
 import { handler as releaseRegistration } from '../../tasks/release-registration.js';
-import { useLocalAws } from '../helpers/aws-env.js';
+import { sendEmail } from '../../core/email/send.js';
+import { withInvocationLogger } from '../../core/logger.js';
+import { useLocalAws, type LocalAwsEnv } from '../helpers/aws-env.js';
+import { awaitEmails, emailsTo } from '../helpers/inbox.js';
 import { startTestSystem } from '../helpers/local-system.js';
 import { historyOf, startLocalSfn, type LocalSfn } from '../helpers/local-stepfunctions.js';
 
@@ -181,11 +184,13 @@ describe('errors as the SDK throws them', () => {
   });
 });
 
-describe('on DynamoDB Local', () => {
+describe('on DynamoDB Local and the SES emulator', () => {
   let faults: FaultInjector | undefined;
+  let env: LocalAwsEnv;
 
   beforeAll(async () => {
-    await useLocalAws('faults');
+    env = await useLocalAws('faults');
+    process.env.EMAIL_SENDER = 'no-reply@faults.example.test';
   });
 
   afterEach(() => {
@@ -259,6 +264,28 @@ describe('on DynamoDB Local', () => {
     expect(['InternalServerError', 'TimeoutError']).toContain(failure.name);
     faults.uninstall();
     expect(await getRequest(requestId)).toMatchObject({ note: 'x' });
+  });
+
+  it('sends an email faulted after the side effect (the inbox has it) and fails the send as retryable', async () => {
+    faults = installFaults(plan('ses:1,after:1,seed:2'));
+    const to = `${randomUUID()}@faults.example.test`;
+    const email = { subject: 'Hello', html: '<p>Hello</p>', text: 'Hello' };
+    // Inside a task invocation's call chain, as a task's mailer would call it.
+    const failures: unknown[] = [];
+    for (let attempt = 0; attempt < 4; attempt++) {
+      await withInvocationLogger(
+        () => undefined,
+        () => sendEmail(to, email),
+      ).catch((error: unknown) => failures.push(error));
+    }
+    expect(failures).toHaveLength(4);
+    expect(faults.stats().afterSideEffect.ses).toBe(4);
+    faults.uninstall();
+    expect(await awaitEmails(env.sesUrl, to, 4)).toHaveLength(4);
+    // Outside a task (the API's own sends) nothing is faulted without api:1.
+    faults = installFaults(plan('ses:1,seed:2'));
+    await sendEmail(to, email);
+    expect(await emailsTo(env.sesUrl, to)).toHaveLength(5);
   });
 
   it('uninstall removes every trace; nothing is installed when LOCAL_FAULTS is unset', () => {
