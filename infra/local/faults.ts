@@ -14,7 +14,8 @@
  *   come from. They are counted apart (`afterSideEffect`).
  *
  * Faults are decided per call, outside the SDK's own retries (a faulted call reaches the caller as its failure), by a
- * seeded generator (mulberry32): the same seed gives the same sequence of decisions. Calls of concurrent executions
+ * seeded generator (mulberry32, one stream per service): the same seed gives the same sequence of decisions for the
+ * same sequence of calls. Calls of concurrent executions
  * interleave differently from run to run, so replaying a seed reproduces a run exactly only when its calls happen in
  * the same order (one execution at a time); under concurrency it reproduces the mix, not the exact run.
  *
