@@ -15,9 +15,9 @@
  *
  * Faults are decided per call, outside the SDK's own retries (a faulted call reaches the caller as its failure), by a
  * seeded generator (mulberry32, one stream per service): the same seed gives the same sequence of decisions for the
- * same sequence of calls. Calls of concurrent executions
- * interleave differently from run to run, so replaying a seed reproduces a run exactly only when its calls happen in
- * the same order (one execution at a time); under concurrency it reproduces the mix, not the exact run.
+ * same sequence of calls. Calls of concurrent executions interleave differently from run to run, so replaying a seed
+ * reproduces a run exactly only when its calls happen in the same order (one execution at a time); under concurrency
+ * it reproduces the mix of faults, not the exact run.
  *
  * Only calls made inside a task invocation (`inTaskInvocation()`, core/logger.ts) are faulted, unless `api:1` also
  * includes the API's own. Installed as middleware on the shared clients (core/aws-clients.ts) and removed by
