@@ -444,7 +444,13 @@ describe('submission review workflow', () => {
           return Items.length === moderators.length ? Items : undefined;
         });
       }
-      await sleep(300);
+      // ... and each round's task has returned, so every email it sent is in the inbox (a claimed notice is sent
+      // after its claim is written, so the notices alone do not say that) ...
+      for (const { executionArn } of started) {
+        await eventually(async () =>
+          count(await historyOf(harness.sfn.client, executionArn), 'TaskSubmitted') >= 1 ? true : undefined,
+        );
+      }
       // ... and each moderator got 3 emails, not 5; every submission is still waiting in the queue.
       for (const moderator of moderators) expect(await emailsTo(sesUrl, moderator.email)).toHaveLength(3);
       for (const { submission } of started) {
