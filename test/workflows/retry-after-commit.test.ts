@@ -5,7 +5,7 @@
  * its own committed write and carry on: the registration ends on the happy path, not RegistrationFailed.
  */
 import { randomUUID } from 'node:crypto';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { documentClient } from '../../core/aws-clients.js';
@@ -115,6 +115,34 @@ describe('registration: a DynamoDB write that committed but answered an error', 
     // One Lambda-level retry, after the first attempt's write had committed.
     expect(await failedTasks(executionArn)).toEqual(['RetryableError']);
     expect(await getMember(memberId)).toMatchObject({ status: 'active' });
+  });
+
+  it('RecordConsent retried by the workflow rewrites the same ledger entries: four, not eight', async () => {
+    const memberId = `fred_${randomUUID().slice(0, 8)}`;
+    dynamoDb.failAfterForwarding(
+      write('BatchWriteItem', '"consent"', `"${memberId}"`),
+      1,
+      dynamoDbInternalError,
+    );
+    const { executionArn, email } = await register(memberId);
+    await verify(memberId, email);
+
+    expect((await harness.sfn.finished(executionArn)).status).toBe('SUCCEEDED');
+    expect(statePath(await historyOf(harness.sfn.client, executionArn))).toEqual(happyPath);
+    expect(await failedTasks(executionArn)).toEqual(['RetryableError']);
+    const { Items = [] } = await documentClient.send(
+      new QueryCommand({
+        TableName: harness.env.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :consent)',
+        ExpressionAttributeValues: { ':pk': keys.member(memberId).pk, ':consent': 'CONSENT#' },
+      }),
+    );
+    expect(Items.map((entry) => entry.consent as string).sort()).toEqual([
+      'consentMembers',
+      'consentNetwork',
+      'consentNews',
+      'consentStudents',
+    ]);
   });
 
   it('ActivateMember retried by the workflow finds the member active: the happy path, one welcome', async () => {
