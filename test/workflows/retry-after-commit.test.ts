@@ -145,6 +145,41 @@ describe('registration: a DynamoDB write that committed but answered an error', 
     ]);
   });
 
+  it('ReleaseExpired retried by the workflow finds the profile gone: the registration expires, nothing left', async () => {
+    const memberId = `fred_${randomUUID().slice(0, 8)}`;
+    process.env.VERIFICATION_TIMEOUT_SECONDS = '600';
+    try {
+      // The release's last delete, the pending profile's.
+      dynamoDb.failAfterForwarding(
+        write('DeleteItem', `"MEMBER#${memberId}"`, '"PROFILE"'),
+        1,
+        dynamoDbInternalError,
+      );
+      const { executionArn, email } = await register(memberId);
+      await awaitEmails(harness.env.sesUrl, email);
+      expect((await harness.sfn.finished(executionArn)).status).toBe('SUCCEEDED');
+      expect(statePath(await historyOf(harness.sfn.client, executionArn))).toEqual([
+        'ValidateRegistration',
+        'ReserveMember',
+        'RecordConsent',
+        'AwaitVerification',
+        'ReleaseExpired',
+        'RegistrationExpired',
+      ]);
+      expect(await failedTasks(executionArn)).toEqual(['RetryableError']);
+      const { Items = [] } = await documentClient.send(
+        new QueryCommand({
+          TableName: harness.env.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': keys.member(memberId).pk },
+        }),
+      );
+      expect(Items).toEqual([]);
+    } finally {
+      delete process.env.VERIFICATION_TIMEOUT_SECONDS;
+    }
+  });
+
   it('ActivateMember retried by the workflow finds the member active: the happy path, one welcome', async () => {
     const memberId = `fred_${randomUUID().slice(0, 8)}`;
     const { executionArn, email } = await register(memberId);
