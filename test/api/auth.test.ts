@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SignJWT, generateKeyPair, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -420,7 +421,10 @@ describe('a link token used as the Bearer token (lumina-era sites)', () => {
 
 // ----------------------------------------------------------------------------------------- registration links
 
-/** A stand-in for the registration workflow: wait for the verification token, then activate the member. */
+/**
+ * The registration workflow's last steps: wait for the verification token, then the real ActivateMember task
+ * (tasks/activate-member.ts), given what the registration workflow gives it.
+ */
 const verificationMachine = {
   StartAt: 'WaitForVerification',
   States: {
@@ -439,8 +443,14 @@ const verificationMachine = {
       Type: 'Task',
       Resource: 'arn:aws:states:::lambda:invoke',
       Parameters: {
-        FunctionName: '${RuntimeActivateMemberFunctionArn}',
-        Payload: { 'memberId.$': '$.memberId', 'verifiedAt.$': '$.verification.verifiedAt' },
+        FunctionName: '${ActivateMemberFunctionArn}',
+        Payload: {
+          'memberId.$': '$.memberId',
+          'requestId.$': '$.requestId',
+          'executionName.$': '$$.Execution.Name',
+          'anonymousId.$': '$.anonymousId',
+          'verifiedAt.$': '$.verification.verifiedAt',
+        },
       },
       ResultPath: null,
       End: true,
@@ -462,7 +472,12 @@ let machineCount = 0;
 async function pendingRegistration(memberId: string, definition: object, timeoutSeconds = 600) {
   const machine = await sfn.createMachine(`verify-${++machineCount}`, definition);
   const executionName = `register-${memberId}`;
-  const executionArn = await sfn.start(machine, executionName, { memberId, timeoutSeconds });
+  const executionArn = await sfn.start(machine, executionName, {
+    memberId,
+    requestId: executionName,
+    anonymousId: randomUUID(),
+    timeoutSeconds,
+  });
   const taskToken = await receivedTaskToken(executionName);
   await putMember(memberId, 'pending', {
     registrationExecution: executionName,
@@ -489,8 +504,14 @@ describe('registration (verify) links', () => {
     const { Item } = await documentClient.send(
       new GetCommand({ TableName: tableName(), Key: keys.member(memberId), ConsistentRead: true }),
     );
-    expect(Item).toMatchObject({ status: 'active', emailVerifiedAt: expect.any(String) });
+    expect(Item).toMatchObject({ status: 'active', emailVerifiedAt: expect.any(String), gsi1pk: 'MEMBERS' });
     expect(Item?.verificationTaskToken).toBeUndefined();
+    expect(Item?.registrationExecution).toBeUndefined();
+    expect(Item?.expiresAt).toBeUndefined();
+    const address = await documentClient.send(
+      new GetCommand({ TableName: tableName(), Key: keys.memberEmail(`${memberId}@example.org`) }),
+    );
+    expect(address.Item).toMatchObject({ memberId });
     await expectStatus(await checkRequired(`Bearer ${sessionToken}`), 200);
     await expectStatus(await redeem(token), 401, used);
   });

@@ -32,6 +32,15 @@ export interface FaultProxy {
    * let other requests overtake it (a race, replayed in a chosen order). Other requests pass meanwhile.
    */
   holdNext(match: (request: ProxiedRequest) => boolean): HeldRequest;
+  /**
+   * Forwards the next `times` requests that `match` to the real endpoint (so a write commits) but answers each with
+   * `response` instead of the real answer: a call that failed after its side effect happened.
+   */
+  failAfterForwarding(
+    match: (request: ProxiedRequest) => boolean,
+    times: number,
+    response: InjectedResponse,
+  ): void;
   /** Records every request from now until `stop()` (in arrival order). */
   record(): { requests: ProxiedRequest[]; stop(): void };
   /** Requests that reached the real endpoint. */
@@ -49,6 +58,16 @@ export const sesThrottled: InjectedResponse = {
     '<RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>',
 };
 
+/** DynamoDB's answer to an internal failure (HTTP 500), which the SDK retries and then reports as transient. */
+export const dynamoDbInternalError: InjectedResponse = {
+  status: 500,
+  contentType: 'application/x-amz-json-1.0',
+  body: JSON.stringify({
+    __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',
+    message: 'injected',
+  }),
+};
+
 const injectedFailure: InjectedResponse = {
   status: 500,
   contentType: 'application/x-amz-json-1.0',
@@ -64,6 +83,9 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   let injections: InjectedResponse[] = [];
   let forwardedCount = 0;
   const recorders = new Set<ProxiedRequest[]>();
+  let afterForwarding:
+    | { match: (request: ProxiedRequest) => boolean; remaining: number; response: InjectedResponse }
+    | undefined;
   let hold:
     { match: (request: ProxiedRequest) => boolean; arrive: () => void; released: Promise<void> } | undefined;
   const server: Server = createServer((incoming, response) => {
@@ -78,13 +100,21 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       response.end(injected.body);
       return;
     }
-    const forward = (body?: Buffer) => {
+    const forward = (body?: Buffer, replacement?: InjectedResponse) => {
       forwardedCount += 1;
       const forwarded = httpRequest(
         `${target}${incoming.url ?? '/'}`,
         // As a reverse proxy does: the target is addressed by its own name (local servers refuse other Host values).
         { method: incoming.method, headers: { ...incoming.headers, host: new URL(target).host } },
         (upstream) => {
+          if (replacement) {
+            upstream.resume();
+            upstream.on('end', () => {
+              response.writeHead(replacement.status, { 'content-type': replacement.contentType });
+              response.end(replacement.body);
+            });
+            return;
+          }
           response.writeHead(upstream.statusCode ?? 502, upstream.headers);
           upstream.pipe(response);
         },
@@ -93,7 +123,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       if (body) forwarded.end(body);
       else incoming.pipe(forwarded);
     };
-    if (!hold && recorders.size === 0) {
+    if (!hold && !afterForwarding && recorders.size === 0) {
       forward();
       return;
     }
@@ -104,6 +134,13 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       const armed = hold;
       const seen = { target: String(incoming.headers['x-amz-target'] ?? ''), body: body.toString('utf8') };
       for (const requests of recorders) requests.push(seen);
+      const failing = afterForwarding;
+      if (failing && failing.match(seen)) {
+        failing.remaining -= 1;
+        if (failing.remaining <= 0) afterForwarding = undefined;
+        forward(body, failing.response);
+        return;
+      }
       if (armed && hold === armed && armed.match(seen)) {
         hold = undefined;
         armed.arrive();
@@ -131,6 +168,9 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       const released = new Promise<void>((resolve) => (release = resolve));
       hold = { match, arrive, released };
       return { arrived, release };
+    },
+    failAfterForwarding: (match, times, injected) => {
+      afterForwarding = times > 0 ? { match, remaining: times, response: injected } : undefined;
     },
     record: () => {
       const requests: ProxiedRequest[] = [];

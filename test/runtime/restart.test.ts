@@ -1,7 +1,8 @@
 /**
  * Executions survive a restart of the local runtime: finished ones are still listed with their history, one waiting
  * for a task token at the top level resumes and accepts the same token, and one that cannot be resumed (inside a
- * Parallel) is marked failed with a clear cause and its token answers TaskDoesNotExist.
+ * Parallel) is marked failed with a clear cause and its token answers TaskDoesNotExist. A resumed wait keeps the
+ * deadline it was given before the restart.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -115,6 +116,41 @@ describe('restarting the local runtime', () => {
       expect(statePath(events)).toEqual(['Before', 'Await', 'After']);
       expect(count(events, 'TaskScheduled')).toBe(1);
       expect(count(events, 'ExecutionStarted')).toBe(1);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('a resumed task keeps its stored deadline: it times out when it would have, not a full timeout later', async () => {
+    const store = join(dataDir, 'deadline');
+    const shortWait = {
+      StartAt: 'Await',
+      States: { Await: { ...callback, TimeoutSeconds: 1, End: true } },
+    };
+    const first = await startLocalSfn({ store: new FileStore(store) });
+    const machineArn = await first.createMachine('short-wait', shortWait);
+    const startedAt = Date.now();
+    const started = await first.client.send(
+      new StartExecutionCommand({ stateMachineArn: machineArn, name: 'deadline' }),
+    );
+    await receivedTaskToken('deadline');
+    // Most of the 1 s wait passes before the restart.
+    await new Promise((resolve) => setTimeout(resolve, 600 - (Date.now() - startedAt)));
+    await first.stop();
+
+    const restartedAt = Date.now();
+    const second = await startLocalSfn({ store: new FileStore(store) });
+    try {
+      expect(await second.engine.waitForExecution(started.executionArn!)).toBe('FAILED');
+      const endedAt = Date.now();
+      expect(endedAt - startedAt).toBeGreaterThanOrEqual(1000);
+      // A fresh full timeout would end it no sooner than 1 s after the restart.
+      expect(endedAt - restartedAt).toBeLessThan(1000);
+      const failed = await second.client.send(
+        new DescribeExecutionCommand({ executionArn: started.executionArn }),
+      );
+      expect(failed.error).toBe('States.Timeout');
+      expect(count(await historyOf(second.client, started.executionArn!), 'TaskTimedOut')).toBe(1);
     } finally {
       await second.stop();
     }

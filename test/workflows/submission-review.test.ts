@@ -43,6 +43,7 @@ const SITES = [
   'duplicates',
   'late',
   'throttled',
+  'refused',
   'race',
   'logs',
   'strangers',
@@ -443,7 +444,13 @@ describe('submission review workflow', () => {
           return Items.length === moderators.length ? Items : undefined;
         });
       }
-      await sleep(300);
+      // ... and each round's task has returned, so every email it sent is in the inbox (a claimed notice is sent
+      // after its claim is written, so the notices alone do not say that) ...
+      for (const { executionArn } of started) {
+        await eventually(async () =>
+          count(await historyOf(harness.sfn.client, executionArn), 'TaskSubmitted') >= 1 ? true : undefined,
+        );
+      }
       // ... and each moderator got 3 emails, not 5; every submission is still waiting in the queue.
       for (const moderator of moderators) expect(await emailsTo(sesUrl, moderator.email)).toHaveLength(3);
       for (const { submission } of started) {
@@ -745,6 +752,39 @@ describe('submission review workflow', () => {
     for (const moderator of moderators) expect(await emailsTo(sesUrl, moderator.email)).toHaveLength(1);
     expect(await getSubmission(id)).toMatchObject({ status: 'approved', decidedBy: moderators[1]!.id });
     expect(await emailsTo(sesUrl, submitterEmail)).toHaveLength(1);
+  });
+
+  it("an outcome email SES refuses for good does not fail an approved submission's execution: the approval is still published", async () => {
+    useSettings(86_400, 2);
+    const moderator = await staff(['site:refused:moderate'], 'refused-mod');
+    const { submission, submitterEmail, executionArn } = await start('refused');
+    const id = submission.id;
+    await awaitEmails(sesUrl, moderator.email);
+    await waitingToken(id);
+    // The next request to SES is the submitter's outcome email: refused for good (an unverified address in the SES
+    // sandbox), which NotifySubmitter rethrows as it is and its Catch passes over.
+    harness.ses.failNext(1, {
+      status: 400,
+      contentType: 'text/xml',
+      body:
+        '<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Sender</Type>' +
+        '<Code>MessageRejected</Code><Message>Email address is not verified.</Message></Error>' +
+        '<RequestId>00000000-0000-0000-0000-000000000002</RequestId></ErrorResponse>',
+    });
+    await decide({ submissionId: id, staffId: moderator.id, decision: 'approve', reason: null });
+    expect((await harness.sfn.finished(executionArn)).status).toBe('SUCCEEDED');
+
+    const { events, path: states } = await path(executionArn);
+    expect(states).toEqual(APPROVED_PATH);
+    expect(
+      events
+        .filter((event) => event.type === 'TaskFailed')
+        .map((event) => event.taskFailedEventDetails?.error),
+    ).toEqual(['MessageRejected']);
+    expect(attempts(events, 'NotifySubmitter')).toBe(1);
+    expect(approvalEvents(id)).toHaveLength(1);
+    expect(await getSubmission(id)).toMatchObject({ status: 'approved', decidedBy: moderator.id });
+    expect(await emailsTo(sesUrl, submitterEmail)).toEqual([]);
   });
 
   it('a decision recorded that never reached a waiting token (the race with a round ending) is applied by the next round', async () => {
