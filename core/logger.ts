@@ -33,3 +33,8 @@ export function withInvocationLogger<T>(
   configure(child);
   return invocation.run(child, work);
 }
+
+/** True inside a task invocation's call chain (`withInvocationLogger`); false in the API's. */
+export function inTaskInvocation(): boolean {
+  return invocation.getStore() !== undefined;
+}

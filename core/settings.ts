@@ -510,6 +510,12 @@ export const settings = {
     meaning:
       'multiplies every Wait, task timeout, heartbeat and retry interval (`0.001`: a 7-day timeout passes in about 10 minutes)',
   }),
+  localFaults: text({
+    group: 'local',
+    variable: 'LOCAL_FAULTS',
+    meaning:
+      "fault injection, off when unset: `dynamodb:0.2,ses:0.2,lambda:0.05,seed:42` fails those fractions of the tasks' AWS calls; `api:1` adds the API's (infra/local/faults.ts)",
+  }),
   apiRequestTimeoutMs: positiveNumber({
     group: 'local',
     variable: 'API_REQUEST_TIMEOUT_MS',

@@ -1,5 +1,6 @@
 /** The local runtime's settings (`npm start`), from the environment: the schema and defaults are core/settings.ts. */
 import { settings } from '../../core/settings.js';
+import { parseFaultPlan, type FaultPlan } from './faults.js';
 
 export { InvalidSettingError } from '../../core/settings.js';
 
@@ -16,6 +17,8 @@ export interface LocalSettings {
   siteOrigins: string | undefined;
   /** How long the API waits for a whole request (headers and body) before answering 408. */
   apiRequestTimeoutMs: number;
+  /** Fault injection (`LOCAL_FAULTS`); undefined: off. */
+  faults?: FaultPlan;
 }
 
 /** Throws `InvalidSettingError` (printed as one line by the supervisor) for a setting that cannot work. */
@@ -31,5 +34,10 @@ export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSe
     tableName: settings.tableName.read(env),
     siteOrigins: settings.siteOrigins.read(env),
     apiRequestTimeoutMs: settings.apiRequestTimeoutMs.read(env),
+    ...optionalFaults(settings.localFaults.read(env)),
   };
+}
+
+function optionalFaults(text: string | undefined): { faults?: FaultPlan } {
+  return text === undefined ? {} : { faults: parseFaultPlan(text) };
 }

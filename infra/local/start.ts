@@ -54,6 +54,9 @@ try {
       `  Events         ${system.urls.events}   (published by workflows to ${localEventBusName}; ?detailType=...)`,
       `  DynamoDB       ${system.urls.dynamoDb}   (AWS_ENDPOINT_URL_DYNAMODB, table ${settings.tableName})`,
       `  Workflows      ${machines.length > 0 ? machines.join(', ') : '(none in statemachines/ yet)'}`,
+      ...(system.faults
+        ? [`  FAULTS ON      ${system.faults.describe()}   (LOCAL_FAULTS; same seed, same decisions)`]
+        : []),
       'Press Ctrl-C to stop.',
     ].join('\n'),
   );

@@ -13,6 +13,7 @@ import { taskFunctions, type TaskFunction } from '../../tasks/registry.js';
 import { lintWorkflowDefinition } from '../asl-lint.js';
 import { applySubstitutions, listWorkflows, repoRoot, workflowSubstitutions } from '../workflows.js';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb.js';
+import { installFaults, type FaultInjector } from './faults.js';
 import { hostsOf } from './host-check.js';
 import { LOCAL_HOST, assertPortFree } from './ports.js';
 import { startSesEmulator, type SesEmulator } from './ses.js';
@@ -36,6 +37,8 @@ export interface LocalSystem {
   corsOrigins: readonly string[];
   /** Process ids of child processes (the DynamoDB Local JVM), for memory figures and leak checks. */
   childPids: number[];
+  /** Fault injection, when `LOCAL_FAULTS` is set: its plan and what it injected so far. */
+  faults?: FaultInjector;
   stop(): Promise<void>;
 }
 
@@ -108,6 +111,9 @@ export async function startLocalSystem(
     const { ensureTable } = await import('./table.js');
     const { dynamoDbClient } = await import('../../core/aws-clients.js');
     await ensureTable(dynamoDbClient, settings.tableName);
+    // Faults start once the table exists (its creation is the runtime's, not a workflow's) and stop with the system.
+    const faults = settings.faults ? installFaults(settings.faults) : undefined;
+    if (faults) stops.push(() => Promise.resolve(faults.uninstall()));
     const { createApp } = await import('../../api/app.js');
     const { startApiServer } = await import('../../api/server.js');
     const corsOrigins = localAllowedOrigins(settings.siteOrigins, process.env.SITE_URL!);
@@ -132,6 +138,7 @@ export async function startLocalSystem(
       stateMachines,
       corsOrigins,
       childPids: [dynamo.pid],
+      ...(faults ? { faults } : {}),
       stop: stopAll,
     };
     return system;

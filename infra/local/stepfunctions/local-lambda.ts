@@ -11,6 +11,24 @@ import { WorkflowError } from './errors.js';
 
 type Handler = (event: unknown, context: unknown) => unknown;
 
+/** Failures of the Lambda service itself that fault injection (`infra/local/faults.ts`) can make an invocation end with. */
+export type LambdaFaultName =
+  'Lambda.ServiceException' | 'Lambda.TooManyRequestsException' | 'Sandbox.Timedout';
+
+export interface LambdaFaultHook {
+  /** Called once per invocation: the fault to end it with, or none. */
+  decide(functionName: string): LambdaFaultName | undefined;
+  /** Called when a decided fault was injected (a `Sandbox.Timedout` only when the handler itself succeeded). */
+  injected(name: LambdaFaultName): void;
+}
+
+let faultHook: LambdaFaultHook | undefined;
+
+/** Installs (or, with `undefined`, removes) the fault hook of every local Lambda in this process. */
+export function setLambdaFaultHook(hook: LambdaFaultHook | undefined): void {
+  faultHook = hook;
+}
+
 export interface LocalLambdaOptions {
   region: string;
   accountId: string;
@@ -47,6 +65,12 @@ export class LocalLambda {
     }
     const handler = await this.load(fn);
     const requestId = randomUUID();
+    const fault = faultHook?.decide(fn.name);
+    if (fault === 'Lambda.ServiceException' || fault === 'Lambda.TooManyRequestsException') {
+      // The service failed before the function ran: Step Functions reports Lambda's own error, as a text cause.
+      faultHook?.injected(fault);
+      throw new WorkflowError(fault, lambdaServiceCause(fault, randomUUID()));
+    }
     const deadline = Date.now() + fn.timeoutSeconds * 1000;
     const context = {
       functionName: fn.name,
@@ -75,6 +99,14 @@ export class LocalLambda {
     });
     try {
       const result = await Promise.race([Promise.resolve().then(() => handler(event, context)), timeout]);
+      if (fault === 'Sandbox.Timedout') {
+        // The handler ran to the end (its writes and sends happened) but the invocation is reported timed out.
+        faultHook?.injected(fault);
+        throw new WorkflowError(
+          'Sandbox.Timedout',
+          lambdaCause(requestId, 'Sandbox.Timedout', `Task timed out after ${fn.timeoutSeconds} seconds`),
+        );
+      }
       return result === undefined ? null : (JSON.parse(JSON.stringify(result)) as unknown);
     } catch (error) {
       if (error instanceof WorkflowError) throw error;
@@ -105,6 +137,15 @@ export class LocalLambda {
       );
     });
   }
+}
+
+/** The `Cause` Step Functions reports when the Lambda service (not the function) failed an invocation. */
+function lambdaServiceCause(name: LambdaFaultName, requestId: string): string {
+  const [status, code, message] =
+    name === 'Lambda.TooManyRequestsException'
+      ? [429, 'TooManyRequestsException', 'Rate Exceeded.']
+      : [500, 'ServiceException', 'Internal error.'];
+  return `${message} (Service: AWSLambda; Status Code: ${status}; Error Code: ${code}; Request ID: ${requestId}; Proxy: null)`;
 }
 
 /** The `Cause` Step Functions reports for a failed Lambda: the function's error document as a JSON string. */
