@@ -22,6 +22,7 @@ import {
   type PathRow,
 } from '../test/helpers/chaos.js';
 import { chaosPaths, chaosSystemSettings, chaosWorkflowEnv } from '../test/helpers/chaos-paths.js';
+import type { LocalSystem } from '../infra/local/system.js';
 import { startTestSystem } from '../test/helpers/local-system.js';
 
 const DEFAULT_FAULTS = 'dynamodb:0.2,ses:0.2,lambda:0.05,seed:42';
@@ -92,17 +93,9 @@ async function main() {
   process.exitCode = ok ? 0 : 1;
 }
 
-/** Faults injected so far (all services and kinds), when the system runs with LOCAL_FAULTS. */
-function faultTotal(system: object): number {
-  const injector = (system as { faults?: { stats(): unknown } }).faults;
-  return injector ? countFaults(injector.stats()) : 0;
-}
-
-/** Sums the numbers of a stats object, however deep (per service, per kind). */
-export function countFaults(stats: unknown): number {
-  if (typeof stats === 'number') return stats;
-  if (!stats || typeof stats !== 'object') return 0;
-  return Object.values(stats).reduce<number>((total, value) => total + countFaults(value), 0);
+/** Faults injected so far (every service and kind), when the system runs with LOCAL_FAULTS. */
+function faultTotal(system: LocalSystem): number {
+  return system.faults?.stats().total ?? 0;
 }
 
 main().catch((error: unknown) => {
