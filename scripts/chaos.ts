@@ -11,19 +11,8 @@
  * execution may take before it counts as stuck, 60), CHAOS_PATHS (comma-separated `workflow/path` or `workflow`).
  * A failing run is replayed with the same LOCAL_FAULTS (its seed) and CHAOS_PATHS.
  */
-// First: core modules build schemas the API later describes with `.openapi()` (as test/setup-openapi-zod.ts does).
-import '@hono/zod-openapi';
-import {
-  allCorrect,
-  chaosContext,
-  closeChaosContext,
-  formatTable,
-  runChaos,
-  type PathRow,
-} from '../test/helpers/chaos.js';
-import { chaosPaths, chaosSystemSettings, chaosWorkflowEnv } from '../test/helpers/chaos-paths.js';
 import type { LocalSystem } from '../infra/local/system.js';
-import { startTestSystem } from '../test/helpers/local-system.js';
+import type { PathRow } from '../test/helpers/chaos.js';
 
 const DEFAULT_FAULTS = 'dynamodb:0.2,ses:0.2,lambda:0.05,seed:42';
 
@@ -40,6 +29,18 @@ async function main() {
   const runs = numberSetting('CHAOS_RUNS', 200);
   const concurrency = numberSetting('CHAOS_CONCURRENCY', 10);
   const boundMs = numberSetting('CHAOS_BOUND_SECONDS', 60) * 1000;
+  const faults =
+    process.env.LOCAL_FAULTS === 'off' ? undefined : (process.env.LOCAL_FAULTS ?? DEFAULT_FAULTS);
+  // Task failures are the point here: their log lines would drown the table. Set before the logger is loaded.
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+  // First: core modules build schemas the API later describes with `.openapi()` (as test/setup-openapi-zod.ts does).
+  await import('@hono/zod-openapi');
+  const { allCorrect, chaosContext, closeChaosContext, formatTable, runChaos } =
+    await import('../test/helpers/chaos.js');
+  const { chaosPaths, chaosSystemSettings, chaosWorkflowEnv } =
+    await import('../test/helpers/chaos-paths.js');
+  const { startTestSystem } = await import('../test/helpers/local-system.js');
+  Object.assign(process.env, chaosWorkflowEnv);
   const filter = (process.env.CHAOS_PATHS ?? '')
     .split(',')
     .map((entry) => entry.trim())
@@ -50,11 +51,6 @@ async function main() {
       filter.some((entry) => entry === path.workflow || entry === `${path.workflow}/${path.path}`),
   );
   if (!paths.length) throw new Error(`No path matches CHAOS_PATHS=${process.env.CHAOS_PATHS}`);
-  const faults =
-    process.env.LOCAL_FAULTS === 'off' ? undefined : (process.env.LOCAL_FAULTS ?? DEFAULT_FAULTS);
-  // Task failures are the point here: their log lines would drown the table.
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-  Object.assign(process.env, chaosWorkflowEnv);
 
   console.log(
     `chaos: ${paths.length} paths × ${runs} runs, ${concurrency} at once, faults ${faults ?? 'off'}, stuck after ${boundMs / 1000} s`,
