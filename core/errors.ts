@@ -121,6 +121,9 @@ const TRANSIENT_AWS_ERRORS = new Set([
   'TooManyRequestsException',
   'TimeoutError',
   'RequestTimeout',
+  // The SDK's answer when the caller's abort signal fires: the only one in this code is a send's own timeout
+  // (core/email/send.ts, `AbortSignal.timeout`), so a slow SES is a timeout to retry, not a refusal (chaos finding).
+  'AbortError',
 ]);
 
 const TRANSIENT_NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);

@@ -120,13 +120,14 @@ export async function notifyRound(
   let sent = 0;
   for (const recipient of recipients) {
     const notice = noticeName(round, recipient.staff.id);
-    if (!(await submissions.claimNotice(submission.id, notice, now))) continue;
-    // The same notice retried (after a throttled send) counts once.
+    // The allowance first, then the claim: a failure between a claim and the send would leave the notice claimed
+    // and never sent (the retry skips a claimed notice). The same notice retried counts once against the allowance.
     const allowed = await submissions.takeNoticeAllowance(
       recipient.staff.id,
       `${submission.id}#${notice}`,
       now,
     );
+    if (!(await submissions.claimNotice(submission.id, notice, now))) continue;
     if (!allowed) {
       logger.info('Moderation email skipped: daily limit reached', {
         submissionId: submission.id,
