@@ -203,3 +203,36 @@ describe('registration: a DynamoDB write that committed but answered an error', 
     ]);
   });
 });
+
+describe('registration: a validation that keeps failing', () => {
+  it('forgets the request’s personal details and fails as RegistrationFailed, not with the request left behind', async () => {
+    const memberId = `fred_${randomUUID().slice(0, 8)}`;
+    // Every attempt's read of the request fails (the Retry's five attempts, and more): a lasting outage.
+    dynamoDb.failAfterForwarding(
+      write('GetItem', `"REGISTRATION#reg-${memberId}"`),
+      10,
+      dynamoDbInternalError,
+    );
+    const { executionArn } = await register(memberId);
+
+    const execution = await harness.sfn.finished(executionArn);
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('RegistrationFailed');
+    expect(statePath(await historyOf(harness.sfn.client, executionArn))).toEqual([
+      'ValidateRegistration',
+      'ReleaseAfterFailure',
+      'RegistrationFailed',
+    ]);
+    // A query, not a GetItem: the proxy may still have injections left for the request's GetItem.
+    const { pk } = keys.registrationRequest(`reg-${memberId}`);
+    const { Items } = await documentClient.send(
+      new QueryCommand({
+        TableName: harness.env.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+      }),
+    );
+    expect(Items).toEqual([]);
+    expect(await getMember(memberId)).toBeUndefined();
+  }, 60_000);
+});
