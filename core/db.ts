@@ -19,6 +19,7 @@ import {
   type TransactWriteCommandInput,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { z } from 'zod';
 import { documentClient, tableName } from './aws-clients.js';
 import { DomainError, rethrowAwsError } from './errors.js';
@@ -92,7 +93,8 @@ export async function putIfAbsent(
     return { written: true };
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) {
-      return { written: false, existing: unmarshalled(error.Item) };
+      // `ReturnValuesOnConditionCheckFailure` comes back in the attribute-value form, not the document form.
+      return { written: false, existing: error.Item ? unmarshall(error.Item) : {} };
     }
     return rethrowAwsError(error);
   }
@@ -215,29 +217,10 @@ export async function batchWrite(all: WriteRequest[]): Promise<void> {
   }
 }
 
-function keyOf(raw: unknown): Key {
+/** The key of a raw item, as text for error messages (a corrupt item may have anything there). */
+export function keyOf(raw: unknown): Key {
   const item = raw as { pk?: unknown; sk?: unknown };
   const text = (value: unknown) =>
     typeof value === 'string' || typeof value === 'number' ? String(value) : '';
   return { pk: text(item.pk), sk: text(item.sk) };
-}
-
-/** `ReturnValuesOnConditionCheckFailure` comes back in DynamoDB's attribute-value form, not the document form. */
-function unmarshalled(item: Record<string, unknown> | undefined): Item {
-  if (!item) return {};
-  const plain: Item = {};
-  for (const [name, value] of Object.entries(item)) plain[name] = attributeValue(value);
-  return plain;
-}
-
-function attributeValue(value: unknown): unknown {
-  const v = value as Record<string, unknown>;
-  if ('S' in v) return v.S;
-  if ('N' in v) return Number(v.N);
-  if ('BOOL' in v) return v.BOOL;
-  if ('NULL' in v) return null;
-  if ('L' in v) return (v.L as unknown[]).map(attributeValue);
-  if ('M' in v) return unmarshalled(v.M as Record<string, unknown>);
-  if ('SS' in v) return new Set(v.SS as string[]);
-  return value;
 }

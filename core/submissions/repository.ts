@@ -19,6 +19,7 @@ import { dailyAllowanceUpdate, takeDailyAllowance, utcDay } from '../daily-allow
 import {
   deleteItem,
   getItem,
+  keyOf,
   parseItem,
   putIfAbsent,
   transact,
@@ -518,9 +519,7 @@ function visibilityFilter(visibility: Visibility) {
 }
 
 function parseSubmissions(raw: Item[] | undefined): SubmissionItem[] {
-  return (raw ?? []).map((item) =>
-    parseItem(SubmissionItemSchema, item, { pk: textOf(item.pk), sk: textOf(item.sk) }),
-  );
+  return (raw ?? []).map((item) => parseItem(SubmissionItemSchema, item, keyOf(item)));
 }
 
 /**
@@ -642,8 +641,3 @@ export const submissionRepository = {
   moderationQueue,
 };
 export type SubmissionRepository = typeof submissionRepository;
-
-/** A key attribute as text for an error message (a corrupt item may have anything there). */
-function textOf(value: unknown): string {
-  return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
-}
