@@ -4,6 +4,7 @@
  * runs can wait for their own emails and count them exactly.
  */
 import type { StoredEmail } from './inbox.js';
+import { eventually } from './local-stepfunctions.js';
 
 const POLL_MS = 100;
 
@@ -62,12 +63,8 @@ export class ChaosInbox {
     match: (email: StoredEmail) => boolean = () => true,
     timeoutMs = 30_000,
   ): Promise<StoredEmail> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.to(address).find(match);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`No email to ${address} within ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    return eventually(() => this.to(address).find(match), timeoutMs).catch(() => {
+      throw new Error(`No email to ${address} within ${timeoutMs} ms`);
+    });
   }
 }
